@@ -1,0 +1,1 @@
+//! The catalogue of sensitive software (rules/catalogue.toml). (Being written.)

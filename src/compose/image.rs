@@ -1,0 +1,1 @@
+//! Image reference normalisation. (Being written.)

@@ -1,0 +1,1 @@
+//! Compose variable interpolation. (Being written: see the helper's brief.)

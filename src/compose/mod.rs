@@ -1,0 +1,5 @@
+//! Typed views over the located YAML tree.
+
+pub mod dotenv;
+pub mod image;
+pub mod interpolate;

@@ -1,0 +1,526 @@
+//! The located YAML tree. This is the only module that knows the YAML parser (granit-parser).
+//!
+//! Every node keeps its byte range in the source text; comments are kept with theirs.
+//! Aliases stay references to the anchored node (never copies), so an alias bomb costs
+//! linear time and memory. Merge keys (`<<`) are applied when a mapping is *read*
+//! ([`Tree::get`], [`Tree::entries`]), and a merged value is the node at its definition site.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle as GScalarStyle, StructureStyle};
+
+/// Index of a node in its [`Tree`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl ScalarStyle {
+    pub fn is_quoted(self) -> bool {
+        matches!(self, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)
+    }
+}
+
+#[derive(Debug)]
+pub struct Scalar<'a> {
+    /// The value after YAML escape processing.
+    pub value: Cow<'a, str>,
+    pub style: ScalarStyle,
+}
+
+#[derive(Debug)]
+pub enum NodeKind<'a> {
+    Scalar(Scalar<'a>),
+    Sequence { items: Vec<NodeId>, flow: bool },
+    Mapping { entries: Vec<(NodeId, NodeId)>, flow: bool },
+    /// `*name`: a reference to the anchored node, never a copy.
+    Alias(NodeId),
+}
+
+#[derive(Debug)]
+pub struct Node<'a> {
+    pub kind: NodeKind<'a>,
+    /// Bytes of the node: a scalar with its quotes, a flow collection with its brackets,
+    /// a block collection from its first entry to the end of its last one.
+    pub span: Range<usize>,
+    pub anchor: Option<String>,
+    /// The tag as written (`!reset`, `!!str`), if any.
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Comment {
+    /// From `#` to the end of the line (line break excluded).
+    pub span: Range<usize>,
+}
+
+/// The type a plain scalar resolves to under the YAML 1.2 core schema (as Compose v2 reads it:
+/// `22:22` is a string, `yes` is a string).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalarType {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float,
+    Str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset where the problem was found.
+    pub offset: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Limits that keep hostile input bounded.
+pub const MAX_NESTING: usize = 512;
+
+#[derive(Debug)]
+pub struct Tree<'a> {
+    pub text: &'a str,
+    nodes: Vec<Node<'a>>,
+    /// Root node of every document in the stream (a document may be empty: `None`).
+    pub documents: Vec<Option<NodeId>>,
+    pub comments: Vec<Comment>,
+}
+
+enum Open {
+    Seq { id: NodeId, start: usize },
+    Map { id: NodeId, start: usize, pending_key: Option<NodeId> },
+}
+
+impl<'a> Tree<'a> {
+    /// Parses a whole YAML stream. Duplicate keys in a mapping are an error, as in Compose.
+    pub fn parse(text: &'a str) -> Result<Tree<'a>, ParseError> {
+        let mut options = Options::default();
+        options.max_buffered_comment_events = usize::MAX / 2;
+        options.block_nesting_limit = MAX_NESTING;
+        options.flow_nesting_limit = MAX_NESTING;
+        options.emit_anchor_events = true;
+        let parser = Parser::new_from_str_with_options(text, options);
+        let mut tree = Tree { text, nodes: Vec::new(), documents: Vec::new(), comments: Vec::new() };
+        let mut stack: Vec<Open> = Vec::new();
+        // granit anchor id -> node; `open_anchors` guards against an alias to an unfinished node.
+        let mut anchors: HashMap<usize, NodeId> = HashMap::new();
+        let mut document_root: Option<NodeId> = None;
+        for event in parser {
+            let (event, span) = event.map_err(|e| ParseError {
+                offset: e.marker().byte_offset().unwrap_or(0),
+                message: e.info(),
+            })?;
+            let start = span.start.byte_offset().unwrap_or(0);
+            let end = span.end.byte_offset().unwrap_or(start);
+            let node = match event {
+                Event::StreamStart | Event::StreamEnd => continue,
+                Event::DocumentStart(..) => {
+                    document_root = None;
+                    anchors.clear();
+                    continue;
+                }
+                Event::DocumentEnd => {
+                    tree.documents.push(document_root.take());
+                    continue;
+                }
+                Event::Comment(..) => {
+                    tree.comments.push(Comment { span: start..end });
+                    continue;
+                }
+                Event::Anchor(anchor_id, name) => {
+                    if let Some(&id) = anchors.get(&anchor_id) {
+                        tree.nodes[id.index()].anchor = Some(name.into_owned());
+                    }
+                    continue;
+                }
+                Event::Alias(anchor_id) => {
+                    let Some(&target) = anchors.get(&anchor_id) else {
+                        return Err(ParseError { offset: start, message: "unknown anchor".into() });
+                    };
+                    if stack.iter().any(|open| open.id() == target) {
+                        return Err(ParseError {
+                            offset: start,
+                            message: "an alias may not refer to a node that contains it".into(),
+                        });
+                    }
+                    Some(tree.push(NodeKind::Alias(target), start..end, None, None))
+                }
+                Event::Scalar(value, style, anchor_id, tag) => {
+                    let style = match style {
+                        GScalarStyle::Plain => ScalarStyle::Plain,
+                        GScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                        GScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                        GScalarStyle::Literal => ScalarStyle::Literal,
+                        GScalarStyle::Folded => ScalarStyle::Folded,
+                    };
+                    let tag = tag.map(|t| t.original());
+                    let id = tree.push(NodeKind::Scalar(Scalar { value, style }), start..end, None, tag);
+                    if anchor_id != 0 {
+                        anchors.insert(anchor_id, id);
+                    }
+                    Some(id)
+                }
+                Event::SequenceStart(style, anchor_id, tag) => {
+                    let flow = style == StructureStyle::Flow;
+                    let tag = tag.map(|t| t.original());
+                    let id = tree.push(NodeKind::Sequence { items: Vec::new(), flow }, start..end, None, tag);
+                    if anchor_id != 0 {
+                        anchors.insert(anchor_id, id);
+                    }
+                    stack.push(Open::Seq { id, start });
+                    continue;
+                }
+                Event::MappingStart(style, anchor_id, tag) => {
+                    let flow = style == StructureStyle::Flow;
+                    let tag = tag.map(|t| t.original());
+                    let id = tree.push(NodeKind::Mapping { entries: Vec::new(), flow }, start..end, None, tag);
+                    if anchor_id != 0 {
+                        anchors.insert(anchor_id, id);
+                    }
+                    stack.push(Open::Map { id, start, pending_key: None });
+                    continue;
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let open = stack.pop().ok_or_else(|| ParseError {
+                        offset: start,
+                        message: "unbalanced collection end".into(),
+                    })?;
+                    let (id, open_start) = match open {
+                        Open::Seq { id, start } => (id, start),
+                        Open::Map { id, start, .. } => (id, start),
+                    };
+                    let flow = tree.is_flow(id);
+                    let last_child_end = tree.last_child_end(id);
+                    let node_end = if flow { end } else { last_child_end.unwrap_or(open_start) };
+                    tree.nodes[id.index()].span = open_start..node_end.max(open_start);
+                    Some(id)
+                }
+                // Unresolved aliases are not emitted with our options; future events carry no node.
+                _ => continue,
+            };
+            let Some(node) = node else { continue };
+            match stack.last_mut() {
+                None => document_root = Some(node),
+                Some(Open::Seq { id, .. }) => {
+                    let id = *id;
+                    if let NodeKind::Sequence { items, .. } = &mut tree.nodes[id.index()].kind {
+                        items.push(node);
+                    }
+                }
+                Some(Open::Map { id, pending_key, .. }) => match pending_key.take() {
+                    None => *pending_key = Some(node),
+                    Some(key) => {
+                        let id = *id;
+                        tree.check_duplicate_key(id, key)?;
+                        if let NodeKind::Mapping { entries, .. } = &mut tree.nodes[id.index()].kind {
+                            entries.push((key, node));
+                        }
+                    }
+                },
+            }
+        }
+        Ok(tree)
+    }
+
+    fn push(&mut self, kind: NodeKind<'a>, span: Range<usize>, anchor: Option<String>, tag: Option<String>) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node { kind, span, anchor, tag });
+        id
+    }
+
+    fn is_flow(&self, id: NodeId) -> bool {
+        matches!(
+            self.nodes[id.index()].kind,
+            NodeKind::Sequence { flow: true, .. } | NodeKind::Mapping { flow: true, .. }
+        )
+    }
+
+    fn last_child_end(&self, id: NodeId) -> Option<usize> {
+        match &self.nodes[id.index()].kind {
+            NodeKind::Sequence { items, .. } => items.last().map(|c| self.nodes[c.index()].span.end),
+            NodeKind::Mapping { entries, .. } => entries.last().map(|(_, v)| self.nodes[v.index()].span.end),
+            _ => None,
+        }
+    }
+
+    fn check_duplicate_key(&self, map: NodeId, key: NodeId) -> Result<(), ParseError> {
+        let Some(new_key) = self.scalar_value(key) else { return Ok(()) };
+        if let NodeKind::Mapping { entries, .. } = &self.nodes[map.index()].kind {
+            for (existing, _) in entries {
+                if self.scalar_value(*existing) == Some(new_key) {
+                    let line = line_of(self.text, self.nodes[existing.index()].span.start);
+                    return Err(ParseError {
+                        offset: self.nodes[key.index()].span.start,
+                        message: format!("mapping key {new_key:?} already defined at line {line}"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The node itself, as stored (an alias stays an alias).
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[id.index()]
+    }
+
+    /// Follows an alias to the node it names; any other node is returned as is.
+    pub fn resolve(&self, id: NodeId) -> NodeId {
+        match self.nodes[id.index()].kind {
+            NodeKind::Alias(target) => target,
+            _ => id,
+        }
+    }
+
+    /// The node after alias resolution.
+    pub fn get_node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[self.resolve(id).index()]
+    }
+
+    pub fn span(&self, id: NodeId) -> Range<usize> {
+        self.nodes[id.index()].span.clone()
+    }
+
+    pub fn scalar(&self, id: NodeId) -> Option<&Scalar<'a>> {
+        match &self.get_node(id).kind {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of a scalar (after alias resolution), whatever its type.
+    pub fn scalar_value(&self, id: NodeId) -> Option<&str> {
+        self.scalar(id).map(|s| s.value.as_ref())
+    }
+
+    /// A scalar's value when it is a string to Compose: not null, and a tag does not say otherwise.
+    pub fn as_str(&self, id: NodeId) -> Option<&str> {
+        let s = self.scalar(id)?;
+        (self.scalar_type(id) != Some(ScalarType::Null)).then_some(s.value.as_ref())
+    }
+
+    pub fn is_null(&self, id: NodeId) -> bool {
+        self.scalar_type(id) == Some(ScalarType::Null)
+    }
+
+    /// The core-schema type of a scalar; `None` for a collection.
+    pub fn scalar_type(&self, id: NodeId) -> Option<ScalarType> {
+        let node = self.get_node(id);
+        let NodeKind::Scalar(s) = &node.kind else { return None };
+        match node.tag.as_deref() {
+            Some("!!str") => return Some(ScalarType::Str),
+            Some("!!int") => return Some(s.value.trim().parse().map(ScalarType::Int).unwrap_or(ScalarType::Str)),
+            Some("!!null") => return Some(ScalarType::Null),
+            _ => {}
+        }
+        if s.style != ScalarStyle::Plain {
+            return Some(ScalarType::Str);
+        }
+        Some(resolve_plain(&s.value))
+    }
+
+    pub fn is_mapping(&self, id: NodeId) -> bool {
+        matches!(self.get_node(id).kind, NodeKind::Mapping { .. })
+    }
+
+    pub fn is_sequence(&self, id: NodeId) -> bool {
+        matches!(self.get_node(id).kind, NodeKind::Sequence { .. })
+    }
+
+    /// Items of a sequence (each may itself be an alias; resolve as needed).
+    pub fn items(&self, id: NodeId) -> Option<&[NodeId]> {
+        match &self.get_node(id).kind {
+            NodeKind::Sequence { items, .. } => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The entries written in a mapping, in order, without merges.
+    pub fn own_entries(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
+        match &self.get_node(id).kind {
+            NodeKind::Mapping { entries, .. } => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// Whether a mapping or sequence is written in flow style (`{}` / `[]`).
+    pub fn is_flow_collection(&self, id: NodeId) -> bool {
+        self.is_flow(self.resolve(id))
+    }
+
+    /// Looks a key up in a mapping, merges applied. Returns `(key node, value node)`; the
+    /// value is resolved (an alias gives its target, at its definition site).
+    pub fn get(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        let mut visited = Vec::new();
+        self.get_inner(self.resolve(map), key, &mut visited)
+    }
+
+    /// Just the value of [`Tree::get`].
+    pub fn get_value(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.get(map, key).map(|(_, v)| v)
+    }
+
+    fn get_inner(&self, map: NodeId, key: &str, visited: &mut Vec<NodeId>) -> Option<(NodeId, NodeId)> {
+        if visited.contains(&map) {
+            return None;
+        }
+        visited.push(map);
+        let entries = self.own_entries(map)?;
+        for (k, v) in entries {
+            if self.is_merge_key(*k) {
+                continue;
+            }
+            if self.scalar_value(*k) == Some(key) {
+                return Some((*k, self.resolve(*v)));
+            }
+        }
+        for source in self.merge_sources(map) {
+            if let Some(found) = self.get_inner(source, key, visited) {
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    fn is_merge_key(&self, key: NodeId) -> bool {
+        self.scalar(key).is_some_and(|s| s.style == ScalarStyle::Plain && s.value == "<<")
+    }
+
+    /// Mappings merged into `map` by `<<` keys, in priority order.
+    fn merge_sources(&self, map: NodeId) -> Vec<NodeId> {
+        let mut sources = Vec::new();
+        let Some(entries) = self.own_entries(map) else { return sources };
+        for (k, v) in entries {
+            if !self.is_merge_key(*k) {
+                continue;
+            }
+            let v = self.resolve(*v);
+            if self.is_mapping(v) {
+                sources.push(v);
+            } else if let Some(items) = self.items(v) {
+                sources.extend(items.iter().map(|i| self.resolve(*i)).filter(|i| self.is_mapping(*i)));
+            }
+        }
+        sources
+    }
+
+    /// Every effective entry of a mapping with merges applied: own keys first (in order), then
+    /// keys from merged mappings that were not already present. Values are resolved.
+    /// Each merged mapping is visited once, so nested merges stay linear.
+    pub fn entries(&self, map: NodeId) -> Vec<(NodeId, NodeId)> {
+        let mut out: Vec<(NodeId, NodeId)> = Vec::new();
+        let mut seen_keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut visited: Vec<NodeId> = Vec::new();
+        let mut queue = vec![self.resolve(map)];
+        while let Some(m) = queue.pop() {
+            if visited.contains(&m) {
+                continue;
+            }
+            visited.push(m);
+            let Some(entries) = self.own_entries(m) else { continue };
+            for (k, v) in entries {
+                if self.is_merge_key(*k) {
+                    continue;
+                }
+                match self.scalar_value(*k) {
+                    Some(name) => {
+                        if seen_keys.insert(name) {
+                            out.push((*k, self.resolve(*v)));
+                        }
+                    }
+                    None => out.push((*k, self.resolve(*v))),
+                }
+            }
+            // Depth-first in priority order: push in reverse so the first source is read next.
+            let sources = self.merge_sources(m);
+            queue.extend(sources.into_iter().rev());
+        }
+        out
+    }
+
+    /// Keys of a mapping that are merge keys, with their values (for diagnostics).
+    pub fn has_merge(&self, map: NodeId) -> bool {
+        self.own_entries(map).is_some_and(|e| e.iter().any(|(k, _)| self.is_merge_key(*k)))
+    }
+
+    /// Comments whose span starts in `range`.
+    pub fn comments_in(&self, range: Range<usize>) -> impl Iterator<Item = &Comment> {
+        self.comments.iter().filter(move |c| range.contains(&c.span.start))
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+impl Open {
+    fn id(&self) -> NodeId {
+        match self {
+            Open::Seq { id, .. } | Open::Map { id, .. } => *id,
+        }
+    }
+}
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// Resolves a plain scalar as the YAML 1.2 core schema does (as Compose v2's YAML library does
+/// for untyped values: `yes`, `on` and `22:22` are strings).
+pub fn resolve_plain(value: &str) -> ScalarType {
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => return ScalarType::Null,
+        "true" | "True" | "TRUE" => return ScalarType::Bool(true),
+        "false" | "False" | "FALSE" => return ScalarType::Bool(false),
+        ".inf" | "-.inf" | "+.inf" | ".Inf" | "-.Inf" | "+.Inf" | ".INF" | "-.INF" | "+.INF" | ".nan" | ".NaN"
+        | ".NAN" => return ScalarType::Float,
+        _ => {}
+    }
+    if let Some(i) = parse_int(value) {
+        return ScalarType::Int(i);
+    }
+    let looks_float = value.bytes().any(|b| b.is_ascii_digit())
+        && value.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && value.parse::<f64>().is_ok();
+    if looks_float { ScalarType::Float } else { ScalarType::Str }
+}
+
+fn parse_int(value: &str) -> Option<i64> {
+    let (negative, digits) = match value.as_bytes().first()? {
+        b'-' => (true, &value[1..]),
+        b'+' => (false, &value[1..]),
+        _ => (false, value),
+    };
+    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+#[cfg(test)]
+mod tests;

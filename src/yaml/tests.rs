@@ -1,0 +1,164 @@
+use super::*;
+
+fn parse(text: &str) -> Tree<'_> {
+    Tree::parse(text).expect("parses")
+}
+
+fn root<'a>(tree: &Tree<'a>) -> NodeId {
+    tree.documents[0].expect("document has a root")
+}
+
+#[test]
+fn scalar_spans_cover_quotes_and_exclude_comments() {
+    let text = "a: \"5432:5432\" # note\nb: '1'\nc: 22:22\n";
+    let tree = parse(text);
+    let (_, a) = tree.get(root(&tree), "a").unwrap();
+    assert_eq!(&text[tree.span(a)], "\"5432:5432\"");
+    assert_eq!(tree.scalar(a).unwrap().style, ScalarStyle::DoubleQuoted);
+    let (_, c) = tree.get(root(&tree), "c").unwrap();
+    assert_eq!(tree.scalar_type(c), Some(ScalarType::Str), "22:22 is a string under YAML 1.2");
+    assert_eq!(tree.comments.len(), 1);
+    assert_eq!(&text[tree.comments[0].span.clone()], "# note");
+}
+
+#[test]
+fn spans_are_bytes_after_multibyte_block_scalars() {
+    let text = "a: |\n  é é ü\nb: x\n";
+    let tree = parse(text);
+    let (_, b) = tree.get(root(&tree), "b").unwrap();
+    assert_eq!(&text[tree.span(b)], "x");
+}
+
+#[test]
+fn block_collections_span_their_entries() {
+    let text = "ports:\n  - 80:80\n  - target: 1\n    host_ip: x\n";
+    let tree = parse(text);
+    let (_, ports) = tree.get(root(&tree), "ports").unwrap();
+    assert_eq!(&text[tree.span(ports)], "- 80:80\n  - target: 1\n    host_ip: x");
+    let long = tree.items(ports).unwrap()[1];
+    assert_eq!(&text[tree.span(long)], "target: 1\n    host_ip: x");
+}
+
+#[test]
+fn flow_collections_span_their_brackets() {
+    let text = "p: [ \"1:1\", {target: 2} ]\n";
+    let tree = parse(text);
+    let (_, p) = tree.get(root(&tree), "p").unwrap();
+    assert_eq!(&text[tree.span(p)], "[ \"1:1\", {target: 2} ]");
+    assert!(tree.is_flow_collection(p));
+    let m = tree.items(p).unwrap()[1];
+    assert_eq!(&text[tree.span(m)], "{target: 2}");
+}
+
+#[test]
+fn aliases_resolve_to_the_definition_site() {
+    let text = "x: &base\n  p: \"1:1\"\ny: *base\n";
+    let tree = parse(text);
+    let (_, x) = tree.get(root(&tree), "x").unwrap();
+    let (_, y) = tree.get(root(&tree), "y").unwrap();
+    assert_eq!(x, y);
+    assert_eq!(tree.node(x).anchor.as_deref(), Some("base"));
+}
+
+#[test]
+fn merge_keys_follow_yaml_override_rules() {
+    let text = "a: &a {k: 1, only_a: 2}\nb: &b {k: 3, only_b: 4}\nc:\n  <<: [*a, *b]\n  own: 5\nd:\n  k: 9\n  <<: *a\n";
+    let tree = parse(text);
+    let (_, c) = tree.get(root(&tree), "c").unwrap();
+    // The first mapping in the list wins over later ones.
+    assert_eq!(tree.scalar_value(tree.get_value(c, "k").unwrap()), Some("1"));
+    assert_eq!(tree.scalar_value(tree.get_value(c, "only_b").unwrap()), Some("4"));
+    let keys: Vec<_> = tree.entries(c).iter().map(|(k, _)| tree.scalar_value(*k).unwrap().to_string()).collect();
+    assert_eq!(keys, ["own", "k", "only_a", "only_b"]);
+    // An explicit key wins over a merged one wherever it is written.
+    let (_, d) = tree.get(root(&tree), "d").unwrap();
+    assert_eq!(tree.scalar_value(tree.get_value(d, "k").unwrap()), Some("9"));
+    // A merged value is the node at its definition site.
+    let (_, a) = tree.get(root(&tree), "a").unwrap();
+    assert_eq!(tree.get_value(c, "only_a"), tree.get_value(a, "only_a"));
+}
+
+#[test]
+fn billion_laughs_is_linear() {
+    let mut text = String::from("a0: &a0 [\"lol\", \"lol\"]\n");
+    for i in 1..60 {
+        text.push_str(&format!("a{i}: &a{i} [*a{}, *a{}, *a{}, *a{}]\n", i - 1, i - 1, i - 1, i - 1));
+    }
+    let tree = parse(&text);
+    // 60 levels of 4 aliases each: an expanding loader would build 4^59 nodes.
+    assert!(tree.node_count() < 60 * 8);
+    let entries = tree.entries(root(&tree));
+    assert_eq!(entries.len(), 60);
+}
+
+#[test]
+fn nested_merges_are_linear() {
+    let mut text = String::from("m0: &m0 {k0: 0}\n");
+    for i in 1..40 {
+        text.push_str(&format!("m{i}: &m{i} {{<<: [*m{}, *m{}], k{i}: {i}}}\n", i - 1, i - 1));
+    }
+    let tree = parse(&text);
+    let (_, last) = tree.get(root(&tree), "m39").unwrap();
+    assert_eq!(tree.entries(last).len(), 40);
+    assert_eq!(tree.scalar_value(tree.get_value(last, "k0").unwrap()), Some("0"));
+}
+
+#[test]
+fn duplicate_keys_are_errors_with_offsets() {
+    let text = "a: 1\nb: 2\na: 3\n";
+    let err = Tree::parse(text).unwrap_err();
+    assert_eq!(err.offset, 10);
+    assert!(err.message.contains("line 1"), "{}", err.message);
+}
+
+#[test]
+fn syntax_errors_carry_offsets() {
+    let text = "a: [\nb: \"x\n";
+    let err = Tree::parse(text).unwrap_err();
+    assert!(err.offset > 0 && err.offset <= text.len());
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let text = "[".repeat(100_000);
+    assert!(Tree::parse(&text).is_err());
+    let mut block = String::new();
+    for i in 0..2_000 {
+        block.push_str(&" ".repeat(i));
+        block.push_str("a:\n");
+    }
+    assert!(Tree::parse(&block).is_err());
+}
+
+#[test]
+fn several_documents() {
+    let text = "a: 1\n---\nb: 2\n";
+    let tree = parse(text);
+    assert_eq!(tree.documents.len(), 2);
+}
+
+#[test]
+fn tags_are_kept() {
+    let text = "ports: !reset []\nn: !!str 12\n";
+    let tree = parse(text);
+    let (_, p) = tree.get(root(&tree), "ports").unwrap();
+    assert_eq!(tree.node(p).tag.as_deref(), Some("!reset"));
+    let (_, n) = tree.get(root(&tree), "n").unwrap();
+    assert_eq!(tree.scalar_type(n), Some(ScalarType::Str));
+}
+
+#[test]
+fn plain_scalars_resolve_as_yaml_1_2() {
+    assert_eq!(resolve_plain("5432"), ScalarType::Int(5432));
+    assert_eq!(resolve_plain("0x10"), ScalarType::Int(16));
+    assert_eq!(resolve_plain("yes"), ScalarType::Str);
+    assert_eq!(resolve_plain("~"), ScalarType::Null);
+    assert_eq!(resolve_plain("1.5"), ScalarType::Float);
+    assert_eq!(resolve_plain("127.0.0.1"), ScalarType::Str);
+    assert_eq!(resolve_plain("True"), ScalarType::Bool(true));
+}
+
+#[test]
+fn an_alias_inside_its_own_anchor_is_an_error() {
+    assert!(Tree::parse("a: &x [ *x ]\n").is_err());
+}
