@@ -1,5 +1,15 @@
 //! composeguard: a linter and fixer for Docker Compose files.
 
 pub mod catalog;
+pub mod cli;
 pub mod compose;
+pub mod diagnostic;
+pub mod discover;
+pub mod engine;
+pub mod fix;
+pub mod line_index;
+pub mod report;
+pub mod rules;
+pub mod run;
+pub mod settings;
 pub mod yaml;

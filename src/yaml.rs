@@ -5,9 +5,9 @@
 //! linear time and memory. Merge keys (`<<`) are applied when a mapping is *read*
 //! ([`Tree::get`], [`Tree::entries`]), and a merged value is the node at its definition site.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use granit_parser::{Event, Options, Parser, ScalarStyle as GScalarStyle, StructureStyle};
 
@@ -31,24 +31,38 @@ impl ScalarStyle {
 }
 
 #[derive(Debug)]
-pub struct Scalar<'a> {
+pub struct Scalar {
     /// The value after YAML escape processing.
-    pub value: Cow<'a, str>,
+    value: ScalarValue,
     pub style: ScalarStyle,
 }
 
+/// A scalar's value is a slice of the source when it needed no unescaping, so a tree holds
+/// no copy of most of its text.
 #[derive(Debug)]
-pub enum NodeKind<'a> {
-    Scalar(Scalar<'a>),
-    Sequence { items: Vec<NodeId>, flow: bool },
-    Mapping { entries: Vec<(NodeId, NodeId)>, flow: bool },
+enum ScalarValue {
+    Source(Range<usize>),
+    Owned(Box<str>),
+}
+
+#[derive(Debug)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Sequence {
+        items: Vec<NodeId>,
+        flow: bool,
+    },
+    Mapping {
+        entries: Vec<(NodeId, NodeId)>,
+        flow: bool,
+    },
     /// `*name`: a reference to the anchored node, never a copy.
     Alias(NodeId),
 }
 
 #[derive(Debug)]
-pub struct Node<'a> {
-    pub kind: NodeKind<'a>,
+pub struct Node {
+    pub kind: NodeKind,
     /// Bytes of the node: a scalar with its quotes, a flow collection with its brackets,
     /// a block collection from its first entry to the end of its last one.
     pub span: Range<usize>,
@@ -91,29 +105,44 @@ impl std::fmt::Display for ParseError {
 pub const MAX_NESTING: usize = 512;
 
 #[derive(Debug)]
-pub struct Tree<'a> {
-    pub text: &'a str,
-    nodes: Vec<Node<'a>>,
+pub struct Tree {
+    text: Arc<str>,
+    nodes: Vec<Node>,
     /// Root node of every document in the stream (a document may be empty: `None`).
     pub documents: Vec<Option<NodeId>>,
     pub comments: Vec<Comment>,
 }
 
 enum Open {
-    Seq { id: NodeId, start: usize },
-    Map { id: NodeId, start: usize, pending_key: Option<NodeId> },
+    Seq {
+        id: NodeId,
+        start: usize,
+    },
+    Map {
+        id: NodeId,
+        start: usize,
+        pending_key: Option<NodeId>,
+    },
 }
 
-impl<'a> Tree<'a> {
+impl Tree {
     /// Parses a whole YAML stream. Duplicate keys in a mapping are an error, as in Compose.
-    pub fn parse(text: &'a str) -> Result<Tree<'a>, ParseError> {
+    pub fn parse(source: impl Into<Arc<str>>) -> Result<Tree, ParseError> {
+        let source: Arc<str> = source.into();
+        let text: &str = &source;
         let mut options = Options::default();
         options.max_buffered_comment_events = usize::MAX / 2;
         options.block_nesting_limit = MAX_NESTING;
         options.flow_nesting_limit = MAX_NESTING;
         options.emit_anchor_events = true;
         let parser = Parser::new_from_str_with_options(text, options);
-        let mut tree = Tree { text, nodes: Vec::new(), documents: Vec::new(), comments: Vec::new() };
+        let mut tree = Tree {
+            text: source.clone(),
+            nodes: Vec::new(),
+            documents: Vec::new(),
+            comments: Vec::new(),
+        };
+        let base = text.as_ptr() as usize;
         let mut stack: Vec<Open> = Vec::new();
         // granit anchor id -> node; `open_anchors` guards against an alias to an unfinished node.
         let mut anchors: HashMap<usize, NodeId> = HashMap::new();
@@ -148,7 +177,10 @@ impl<'a> Tree<'a> {
                 }
                 Event::Alias(anchor_id) => {
                     let Some(&target) = anchors.get(&anchor_id) else {
-                        return Err(ParseError { offset: start, message: "unknown anchor".into() });
+                        return Err(ParseError {
+                            offset: start,
+                            message: "unknown anchor".into(),
+                        });
                     };
                     if stack.iter().any(|open| open.id() == target) {
                         return Err(ParseError {
@@ -167,7 +199,26 @@ impl<'a> Tree<'a> {
                         GScalarStyle::Folded => ScalarStyle::Folded,
                     };
                     let tag = tag.map(|t| t.original());
-                    let id = tree.push(NodeKind::Scalar(Scalar { value, style }), start..end, None, tag);
+                    let value = match value {
+                        // A borrowed value is a slice of the source: keep its range only.
+                        std::borrow::Cow::Borrowed(slice)
+                            if (slice.as_ptr() as usize) >= base
+                                && (slice.as_ptr() as usize) + slice.len() <= base + text.len() =>
+                        {
+                            let from = slice.as_ptr() as usize - base;
+                            ScalarValue::Source(from..from + slice.len())
+                        }
+                        std::borrow::Cow::Borrowed(slice) => ScalarValue::Owned(slice.into()),
+                        std::borrow::Cow::Owned(owned) => {
+                            ScalarValue::Owned(owned.into_boxed_str())
+                        }
+                    };
+                    let id = tree.push(
+                        NodeKind::Scalar(Scalar { value, style }),
+                        start..end,
+                        None,
+                        tag,
+                    );
                     if anchor_id != 0 {
                         anchors.insert(anchor_id, id);
                     }
@@ -176,7 +227,15 @@ impl<'a> Tree<'a> {
                 Event::SequenceStart(style, anchor_id, tag) => {
                     let flow = style == StructureStyle::Flow;
                     let tag = tag.map(|t| t.original());
-                    let id = tree.push(NodeKind::Sequence { items: Vec::new(), flow }, start..end, None, tag);
+                    let id = tree.push(
+                        NodeKind::Sequence {
+                            items: Vec::new(),
+                            flow,
+                        },
+                        start..end,
+                        None,
+                        tag,
+                    );
                     if anchor_id != 0 {
                         anchors.insert(anchor_id, id);
                     }
@@ -186,11 +245,23 @@ impl<'a> Tree<'a> {
                 Event::MappingStart(style, anchor_id, tag) => {
                     let flow = style == StructureStyle::Flow;
                     let tag = tag.map(|t| t.original());
-                    let id = tree.push(NodeKind::Mapping { entries: Vec::new(), flow }, start..end, None, tag);
+                    let id = tree.push(
+                        NodeKind::Mapping {
+                            entries: Vec::new(),
+                            flow,
+                        },
+                        start..end,
+                        None,
+                        tag,
+                    );
                     if anchor_id != 0 {
                         anchors.insert(anchor_id, id);
                     }
-                    stack.push(Open::Map { id, start, pending_key: None });
+                    stack.push(Open::Map {
+                        id,
+                        start,
+                        pending_key: None,
+                    });
                     continue;
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -204,7 +275,11 @@ impl<'a> Tree<'a> {
                     };
                     let flow = tree.is_flow(id);
                     let last_child_end = tree.last_child_end(id);
-                    let node_end = if flow { end } else { last_child_end.unwrap_or(open_start) };
+                    let node_end = if flow {
+                        end
+                    } else {
+                        last_child_end.unwrap_or(open_start)
+                    };
                     tree.nodes[id.index()].span = open_start..node_end.max(open_start);
                     Some(id)
                 }
@@ -220,12 +295,15 @@ impl<'a> Tree<'a> {
                         items.push(node);
                     }
                 }
-                Some(Open::Map { id, pending_key, .. }) => match pending_key.take() {
+                Some(Open::Map {
+                    id, pending_key, ..
+                }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
                         let id = *id;
                         tree.check_duplicate_key(id, key)?;
-                        if let NodeKind::Mapping { entries, .. } = &mut tree.nodes[id.index()].kind {
+                        if let NodeKind::Mapping { entries, .. } = &mut tree.nodes[id.index()].kind
+                        {
                             entries.push((key, node));
                         }
                     }
@@ -235,9 +313,20 @@ impl<'a> Tree<'a> {
         Ok(tree)
     }
 
-    fn push(&mut self, kind: NodeKind<'a>, span: Range<usize>, anchor: Option<String>, tag: Option<String>) -> NodeId {
+    fn push(
+        &mut self,
+        kind: NodeKind,
+        span: Range<usize>,
+        anchor: Option<String>,
+        tag: Option<String>,
+    ) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node { kind, span, anchor, tag });
+        self.nodes.push(Node {
+            kind,
+            span,
+            anchor,
+            tag,
+        });
         id
     }
 
@@ -250,18 +339,24 @@ impl<'a> Tree<'a> {
 
     fn last_child_end(&self, id: NodeId) -> Option<usize> {
         match &self.nodes[id.index()].kind {
-            NodeKind::Sequence { items, .. } => items.last().map(|c| self.nodes[c.index()].span.end),
-            NodeKind::Mapping { entries, .. } => entries.last().map(|(_, v)| self.nodes[v.index()].span.end),
+            NodeKind::Sequence { items, .. } => {
+                items.last().map(|c| self.nodes[c.index()].span.end)
+            }
+            NodeKind::Mapping { entries, .. } => {
+                entries.last().map(|(_, v)| self.nodes[v.index()].span.end)
+            }
             _ => None,
         }
     }
 
     fn check_duplicate_key(&self, map: NodeId, key: NodeId) -> Result<(), ParseError> {
-        let Some(new_key) = self.scalar_value(key) else { return Ok(()) };
+        let Some(new_key) = self.scalar_value(key) else {
+            return Ok(());
+        };
         if let NodeKind::Mapping { entries, .. } = &self.nodes[map.index()].kind {
             for (existing, _) in entries {
                 if self.scalar_value(*existing) == Some(new_key) {
-                    let line = line_of(self.text, self.nodes[existing.index()].span.start);
+                    let line = line_of(&self.text, self.nodes[existing.index()].span.start);
                     return Err(ParseError {
                         offset: self.nodes[key.index()].span.start,
                         message: format!("mapping key {new_key:?} already defined at line {line}"),
@@ -273,7 +368,7 @@ impl<'a> Tree<'a> {
     }
 
     /// The node itself, as stored (an alias stays an alias).
-    pub fn node(&self, id: NodeId) -> &Node<'a> {
+    pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
     }
 
@@ -286,7 +381,7 @@ impl<'a> Tree<'a> {
     }
 
     /// The node after alias resolution.
-    pub fn get_node(&self, id: NodeId) -> &Node<'a> {
+    pub fn get_node(&self, id: NodeId) -> &Node {
         &self.nodes[self.resolve(id).index()]
     }
 
@@ -294,7 +389,7 @@ impl<'a> Tree<'a> {
         self.nodes[id.index()].span.clone()
     }
 
-    pub fn scalar(&self, id: NodeId) -> Option<&Scalar<'a>> {
+    pub fn scalar(&self, id: NodeId) -> Option<&Scalar> {
         match &self.get_node(id).kind {
             NodeKind::Scalar(s) => Some(s),
             _ => None,
@@ -303,13 +398,30 @@ impl<'a> Tree<'a> {
 
     /// The value of a scalar (after alias resolution), whatever its type.
     pub fn scalar_value(&self, id: NodeId) -> Option<&str> {
-        self.scalar(id).map(|s| s.value.as_ref())
+        self.scalar(id).map(|s| self.value_of(s))
+    }
+
+    fn value_of<'t>(&'t self, scalar: &'t Scalar) -> &'t str {
+        match &scalar.value {
+            ScalarValue::Source(range) => &self.text[range.clone()],
+            ScalarValue::Owned(owned) => owned,
+        }
+    }
+
+    /// The whole source text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// A shared handle on the source text.
+    pub fn source(&self) -> Arc<str> {
+        self.text.clone()
     }
 
     /// A scalar's value when it is a string to Compose: not null, and a tag does not say otherwise.
     pub fn as_str(&self, id: NodeId) -> Option<&str> {
         let s = self.scalar(id)?;
-        (self.scalar_type(id) != Some(ScalarType::Null)).then_some(s.value.as_ref())
+        (self.scalar_type(id) != Some(ScalarType::Null)).then_some(self.value_of(s))
     }
 
     pub fn is_null(&self, id: NodeId) -> bool {
@@ -319,17 +431,27 @@ impl<'a> Tree<'a> {
     /// The core-schema type of a scalar; `None` for a collection.
     pub fn scalar_type(&self, id: NodeId) -> Option<ScalarType> {
         let node = self.get_node(id);
-        let NodeKind::Scalar(s) = &node.kind else { return None };
+        let NodeKind::Scalar(s) = &node.kind else {
+            return None;
+        };
         match node.tag.as_deref() {
             Some("!!str") => return Some(ScalarType::Str),
-            Some("!!int") => return Some(s.value.trim().parse().map(ScalarType::Int).unwrap_or(ScalarType::Str)),
+            Some("!!int") => {
+                return Some(
+                    self.value_of(s)
+                        .trim()
+                        .parse()
+                        .map(ScalarType::Int)
+                        .unwrap_or(ScalarType::Str),
+                );
+            }
             Some("!!null") => return Some(ScalarType::Null),
             _ => {}
         }
         if s.style != ScalarStyle::Plain {
             return Some(ScalarType::Str);
         }
-        Some(resolve_plain(&s.value))
+        Some(resolve_plain(self.value_of(s)))
     }
 
     pub fn is_mapping(&self, id: NodeId) -> bool {
@@ -373,7 +495,12 @@ impl<'a> Tree<'a> {
         self.get(map, key).map(|(_, v)| v)
     }
 
-    fn get_inner(&self, map: NodeId, key: &str, visited: &mut Vec<NodeId>) -> Option<(NodeId, NodeId)> {
+    fn get_inner(
+        &self,
+        map: NodeId,
+        key: &str,
+        visited: &mut Vec<NodeId>,
+    ) -> Option<(NodeId, NodeId)> {
         if visited.contains(&map) {
             return None;
         }
@@ -396,13 +523,16 @@ impl<'a> Tree<'a> {
     }
 
     fn is_merge_key(&self, key: NodeId) -> bool {
-        self.scalar(key).is_some_and(|s| s.style == ScalarStyle::Plain && s.value == "<<")
+        self.scalar(key)
+            .is_some_and(|s| s.style == ScalarStyle::Plain && self.value_of(s) == "<<")
     }
 
     /// Mappings merged into `map` by `<<` keys, in priority order.
     fn merge_sources(&self, map: NodeId) -> Vec<NodeId> {
         let mut sources = Vec::new();
-        let Some(entries) = self.own_entries(map) else { return sources };
+        let Some(entries) = self.own_entries(map) else {
+            return sources;
+        };
         for (k, v) in entries {
             if !self.is_merge_key(*k) {
                 continue;
@@ -411,7 +541,12 @@ impl<'a> Tree<'a> {
             if self.is_mapping(v) {
                 sources.push(v);
             } else if let Some(items) = self.items(v) {
-                sources.extend(items.iter().map(|i| self.resolve(*i)).filter(|i| self.is_mapping(*i)));
+                sources.extend(
+                    items
+                        .iter()
+                        .map(|i| self.resolve(*i))
+                        .filter(|i| self.is_mapping(*i)),
+                );
             }
         }
         sources
@@ -430,7 +565,9 @@ impl<'a> Tree<'a> {
                 continue;
             }
             visited.push(m);
-            let Some(entries) = self.own_entries(m) else { continue };
+            let Some(entries) = self.own_entries(m) else {
+                continue;
+            };
             for (k, v) in entries {
                 if self.is_merge_key(*k) {
                     continue;
@@ -453,12 +590,30 @@ impl<'a> Tree<'a> {
 
     /// Keys of a mapping that are merge keys, with their values (for diagnostics).
     pub fn has_merge(&self, map: NodeId) -> bool {
-        self.own_entries(map).is_some_and(|e| e.iter().any(|(k, _)| self.is_merge_key(*k)))
+        self.own_entries(map)
+            .is_some_and(|e| e.iter().any(|(k, _)| self.is_merge_key(*k)))
     }
 
     /// Comments whose span starts in `range`.
     pub fn comments_in(&self, range: Range<usize>) -> impl Iterator<Item = &Comment> {
-        self.comments.iter().filter(move |c| range.contains(&c.span.start))
+        self.comments
+            .iter()
+            .filter(move |c| range.contains(&c.span.start))
+    }
+
+    /// How many scalars are double- and single-quoted: the file's dominant quote style.
+    pub fn quote_counts(&self) -> (usize, usize) {
+        let mut counts = (0, 0);
+        for node in &self.nodes {
+            if let NodeKind::Scalar(s) = &node.kind {
+                match s.style {
+                    ScalarStyle::DoubleQuoted => counts.0 += 1,
+                    ScalarStyle::SingleQuoted => counts.1 += 1,
+                    _ => {}
+                }
+            }
+        }
+        counts
     }
 
     pub fn node_count(&self) -> usize {
@@ -481,7 +636,11 @@ impl NodeId {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// Resolves a plain scalar as the YAML 1.2 core schema does (as Compose v2's YAML library does
@@ -491,17 +650,23 @@ pub fn resolve_plain(value: &str) -> ScalarType {
         "" | "~" | "null" | "Null" | "NULL" => return ScalarType::Null,
         "true" | "True" | "TRUE" => return ScalarType::Bool(true),
         "false" | "False" | "FALSE" => return ScalarType::Bool(false),
-        ".inf" | "-.inf" | "+.inf" | ".Inf" | "-.Inf" | "+.Inf" | ".INF" | "-.INF" | "+.INF" | ".nan" | ".NaN"
-        | ".NAN" => return ScalarType::Float,
+        ".inf" | "-.inf" | "+.inf" | ".Inf" | "-.Inf" | "+.Inf" | ".INF" | "-.INF" | "+.INF"
+        | ".nan" | ".NaN" | ".NAN" => return ScalarType::Float,
         _ => {}
     }
     if let Some(i) = parse_int(value) {
         return ScalarType::Int(i);
     }
     let looks_float = value.bytes().any(|b| b.is_ascii_digit())
-        && value.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && value.parse::<f64>().is_ok();
-    if looks_float { ScalarType::Float } else { ScalarType::Str }
+    if looks_float {
+        ScalarType::Float
+    } else {
+        ScalarType::Str
+    }
 }
 
 fn parse_int(value: &str) -> Option<i64> {

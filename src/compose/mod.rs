@@ -3,3 +3,6 @@
 pub mod dotenv;
 pub mod image;
 pub mod interpolate;
+pub mod model;
+pub mod port;
+pub mod project;

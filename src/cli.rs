@@ -1,0 +1,58 @@
+//! The command line (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::OutputFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "composeguard",
+    version,
+    about = "Finds services a Docker Compose file publishes on every interface, and binds them to loopback"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check compose files (and fix them with --fix).
+    Check(CheckArgs),
+    /// List every rule.
+    Rules,
+    /// Show the documentation of a rule.
+    Rule {
+        /// The rule id, e.g. sensitive-port-exposed.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to check; `-` reads stdin. Default: the current folder.
+    pub paths: Vec<PathBuf>,
+    /// Apply fixes to the files and print a diff of what changed.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the diff of the fixes and write nothing (exit 1 when something would change).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// Also apply fixes that may change what the author meant.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// The address exposed ports are bound to by the fixer (127.0.0.1, ::1, or a private address).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// The file name to use for stdin (for messages, config and `.env` lookup).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// How to print findings.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub output_format: OutputFormat,
+    /// Colour: auto (on a terminal), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
+}

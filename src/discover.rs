@@ -1,0 +1,120 @@
+//! Finding compose files: a folder is searched (respecting .gitignore) for compose file
+//! names; a file given by name is checked whatever its name.
+
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+
+/// Whether a file name is one Compose looks for, or an `.override`/`.<env>` variant of one.
+pub fn is_compose_file_name(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+    else {
+        return false;
+    };
+    let base = stem.split('.').next().unwrap_or("");
+    (base == "compose" || base == "docker-compose") && !stem.ends_with('.')
+}
+
+/// An override file whose base file is beside it: it is loaded with its base, not alone.
+pub fn is_override_of_sibling(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let base = match name {
+        "compose.override.yaml" | "compose.override.yml" => ["compose.yaml", "compose.yml"],
+        "docker-compose.override.yaml" | "docker-compose.override.yml" => {
+            ["docker-compose.yaml", "docker-compose.yml"]
+        }
+        _ => return false,
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    base.iter().any(|b| dir.join(b).is_file())
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Main files of projects, sorted.
+    pub files: Vec<PathBuf>,
+    /// Paths that could not be searched, with why.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// Finds the files to check. `exclude` drops matching paths found in folders (a file named
+/// on the command line is always checked).
+pub fn discover(paths: &[PathBuf], exclude: Option<&GlobSet>) -> Discovered {
+    let mut found = Discovered::default();
+    for path in paths {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                found.errors.push((path.clone(), e.to_string()));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            found.files.push(path.clone());
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(path)
+            .follow_links(false)
+            .hidden(false)
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    found.errors.push((path.clone(), e.to_string()));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let file = entry.into_path();
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !is_compose_file_name(name) || is_override_of_sibling(&file) {
+                continue;
+            }
+            if exclude.is_some_and(|set| set.is_match(&file) || set.is_match(strip_dot(&file))) {
+                continue;
+            }
+            found.files.push(file);
+        }
+    }
+    found.files.sort();
+    found.files.dedup();
+    found
+}
+
+fn strip_dot(path: &Path) -> &Path {
+    path.strip_prefix("./").unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_names() {
+        for name in [
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yml",
+            "docker-compose.prod.yaml",
+            "compose.override.yml",
+        ] {
+            assert!(is_compose_file_name(name), "{name}");
+        }
+        for name in [
+            "compose.json",
+            "my-compose.yml",
+            "composer.yaml",
+            "compose.yaml.bak",
+            "docker-compose..yml",
+        ] {
+            assert!(!is_compose_file_name(name), "{name}");
+        }
+    }
+}

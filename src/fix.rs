@@ -1,0 +1,200 @@
+//! Fixes are plain data: byte-range edits of the original text. Nothing is re-serialised, so
+//! every byte outside the edits (comments, quotes, key order, CRLF, a BOM) stays as it was.
+
+use std::io::Write;
+use std::ops::Range;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn insert(at: usize, content: impl Into<String>) -> Edit {
+        Edit {
+            range: at..at,
+            content: content.into(),
+        }
+    }
+
+    pub fn replace(range: Range<usize>, content: impl Into<String>) -> Edit {
+        Edit {
+            range,
+            content: content.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Applied by `--fix`.
+    Safe,
+    /// Applied only with `--unsafe-fixes`: it may change what someone meant.
+    Unsafe,
+    /// Shown, never applied.
+    DisplayOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+impl Fix {
+    pub fn new(title: impl Into<String>, applicability: Applicability, edits: Vec<Edit>) -> Fix {
+        Fix {
+            title: title.into(),
+            edits,
+            applicability,
+        }
+    }
+
+    pub fn is_applied(&self, unsafe_fixes: bool) -> bool {
+        match self.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => unsafe_fixes,
+            Applicability::DisplayOnly => false,
+        }
+    }
+}
+
+/// Applies fixes to a text. A fix whose edits overlap one already taken is left for the next
+/// round (the caller loops to a fixed point); identical edits from several fixes (a port in an
+/// anchor shared by services) are applied once. Returns the new text and how many fixes were
+/// taken.
+pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> (String, usize) {
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut count = 0;
+    for fix in fixes {
+        if fix.edits.iter().any(|e| {
+            e.range.end > text.len()
+                || !text.is_char_boundary(e.range.start)
+                || !text.is_char_boundary(e.range.end)
+        }) {
+            continue;
+        }
+        let all_duplicates = fix.edits.iter().all(|e| taken.contains(&e));
+        if all_duplicates {
+            count += 1;
+            continue;
+        }
+        let clashes = fix.edits.iter().any(|e| {
+            taken
+                .iter()
+                .any(|t| t != &e && overlaps(&t.range, &e.range))
+        });
+        if clashes {
+            continue;
+        }
+        taken.extend(
+            fix.edits
+                .iter()
+                .filter(|e| !taken.contains(e))
+                .collect::<Vec<_>>(),
+        );
+        count += 1;
+    }
+    taken.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out =
+        String::with_capacity(text.len() + taken.iter().map(|e| e.content.len()).sum::<usize>());
+    let mut at = 0;
+    for edit in taken {
+        out.push_str(&text[at..edit.range.start]);
+        out.push_str(&edit.content);
+        at = edit.range.end;
+    }
+    out.push_str(&text[at..]);
+    (out, count)
+}
+
+/// Two ranges clash when they share bytes, or when both insert at the same point.
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    if a.is_empty() && b.is_empty() {
+        return a.start == b.start;
+    }
+    a.start < b.end && b.start < a.end
+        || (a.is_empty() && b.start < a.start && a.start < b.end)
+        || (b.is_empty() && a.start < b.start && b.start < a.end)
+}
+
+/// Writes a file atomically: a temporary file in the same folder, the original's permissions,
+/// then a rename over the original. A symlink is followed, so the target is rewritten and the
+/// link stays a link. `expected` is the content read at the start: if the file changed since,
+/// nothing is written.
+pub fn write_atomic(path: &Path, expected: &str, content: &str) -> std::io::Result<()> {
+    let target = std::fs::canonicalize(path)?;
+    let current = std::fs::read(&target)?;
+    if current != expected.as_bytes() {
+        return Err(std::io::Error::other(
+            "the file changed while it was being checked; not written",
+        ));
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let meta = std::fs::metadata(&target)?;
+    if meta.permissions().readonly() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "the file is read-only; not written",
+        ));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".composeguard-")
+        .tempfile_in(dir)?;
+    tmp.write_all(content.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(edits: Vec<Edit>) -> Fix {
+        Fix::new("t", Applicability::Safe, edits)
+    }
+
+    #[test]
+    fn edits_apply_in_order_and_keep_other_bytes() {
+        let text = "a: 1\r\nb: 2\r\n";
+        let (out, n) = apply_fixes(
+            text,
+            &[
+                fix(vec![Edit::insert(9, "X")]),
+                fix(vec![Edit::replace(3..4, "one")]),
+            ],
+        );
+        assert_eq!(out, "a: one\r\nb: X2\r\n");
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn duplicate_edits_apply_once_and_clashes_wait() {
+        let text = "0123456789";
+        let a = fix(vec![Edit::insert(2, "x")]);
+        let b = fix(vec![Edit::insert(2, "x")]);
+        let c = fix(vec![Edit::replace(1..4, "y")]);
+        let d = fix(vec![Edit::insert(2, "z")]);
+        let (out, n) = apply_fixes(text, [&a, &b, &c, &d]);
+        assert_eq!(out, "01x23456789");
+        assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn out_of_range_edits_are_refused() {
+        let (out, n) = apply_fixes(
+            "é",
+            &[
+                fix(vec![Edit::insert(1, "x")]),
+                fix(vec![Edit::insert(9, "x")]),
+            ],
+        );
+        assert_eq!((out.as_str(), n), ("é", 0));
+    }
+}

@@ -1,0 +1,97 @@
+//! Byte offsets to line and column, at the edges only: 1-based lines, and columns counted
+//! in bytes, in characters or in UTF-16 code units (LSP and SARIF).
+
+/// Start offsets of every line of a text.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+/// A position: 0-based line, and columns in the three units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub byte_col: usize,
+    pub char_col: usize,
+    pub utf16_col: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// The position of a byte offset (clamped into the text, and down to a char boundary).
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|s| *s <= offset) - 1;
+        let start = self.starts[line];
+        let prefix = &text[start..offset];
+        Position {
+            line,
+            byte_col: offset - start,
+            char_col: prefix.chars().count(),
+            utf16_col: prefix.encode_utf16().count(),
+        }
+    }
+
+    /// The byte offset of a 0-based line and UTF-16 column (clamped to the line).
+    pub fn offset_utf16(&self, text: &str, line: usize, utf16_col: usize) -> usize {
+        let Some(&start) = self.starts.get(line) else {
+            return text.len();
+        };
+        let end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let mut units = 0;
+        for (i, c) in text[start..end].char_indices() {
+            if units >= utf16_col || c == '\n' || c == '\r' {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        end
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(usize::MAX)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_in_bytes_chars_and_utf16() {
+        let text = "a: 1\né𝄞: \"x\"\n";
+        let index = LineIndex::new(text);
+        let x = text.find('x').unwrap();
+        let p = index.position(text, x);
+        assert_eq!(p.line, 1);
+        assert_eq!(p.byte_col, 2 + 4 + 3);
+        assert_eq!(p.char_col, 5);
+        assert_eq!(p.utf16_col, 6);
+        assert_eq!(index.offset_utf16(text, 1, 6), x);
+    }
+
+    #[test]
+    fn offsets_inside_a_char_round_down() {
+        let text = "é";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(text, 1).byte_col, 0);
+        assert_eq!(index.position(text, 99).byte_col, 2);
+    }
+}

@@ -1,0 +1,18 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use composeguard::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut io = composeguard::run::Io::real(&mut stdin, &mut stdout, &mut stderr);
+    let code = match &cli.command {
+        Command::Check(args) => composeguard::run::check(args, &mut io),
+        Command::Rules => composeguard::run::list_rules(&mut io),
+        Command::Rule { id } => composeguard::run::show_rule(id, &mut io),
+    };
+    ExitCode::from(code as u8)
+}

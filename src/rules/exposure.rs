@@ -1,0 +1,292 @@
+//! Ports published on every interface of the host.
+//!
+//! ## What it does
+//! Finds `ports:` entries with no host IP (or `0.0.0.0`, `::`, `[::]`, or a `${VAR}` that is
+//! empty or a wildcard). Docker publishes those on every interface, and its iptables rules
+//! bypass the host firewall (ufw, firewalld).
+//!
+//! ## Why is this bad
+//! A database, cache, queue or admin UI published that way is one scan away from the internet.
+//!
+//! ## Fix
+//! Bind the port to loopback (`127.0.0.1:5432:5432`, or `host_ip: "127.0.0.1"`) and reach it
+//! through an SSH tunnel.
+
+use super::port_fix::rebind_fix;
+use super::sensitivity::{Sensitivity, is_reverse_proxy, sensitivity};
+use super::{Context, RuleMeta};
+use crate::compose::model::{Loc, PortBinding, Project, Service};
+use crate::compose::port::{PortSyntax, is_loopback_ip, is_wildcard_ip};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Applicability;
+
+pub const SENSITIVE_META: RuleMeta = RuleMeta {
+    id: "sensitive-port-exposed",
+    category: "exposure",
+    severity: Severity::Error,
+    default_enabled: true,
+    fixable: true,
+    summary: "A database, cache, queue, admin UI or other sensitive service publishes a port on every interface",
+};
+
+pub const ALL_INTERFACES_META: RuleMeta = RuleMeta {
+    id: "port-exposed-all-interfaces",
+    category: "exposure",
+    severity: Severity::Warning,
+    default_enabled: true,
+    fixable: true,
+    summary: "A port is published on every interface of the host",
+};
+
+/// Ports a reverse proxy publishes on purpose.
+const PROXY_PORTS: [u16; 2] = [80, 443];
+
+pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let mut reported = SharedEntries::default();
+    for service in &ctx.project.services {
+        let Some(sensitive) = sensitivity(ctx.project, service, ctx.catalogue) else {
+            continue;
+        };
+        if is_public_on_purpose(ctx, service) {
+            continue;
+        }
+        for binding in exposed_bindings(ctx.project, service) {
+            let explicit = binding.host_ip.is_some() || binding.host_ip_from_variable;
+            let applicability = if explicit {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            let message = format!(
+                "service `{}` publishes port {} on every interface; it is {}",
+                service.name,
+                describe_port(binding),
+                sensitive.describe()
+            );
+            if reported.also_used_by(binding, service, out) {
+                continue;
+            }
+            out.push(diagnostic(
+                ctx,
+                SENSITIVE_META,
+                binding,
+                message,
+                applicability,
+                Some(&sensitive),
+            ));
+        }
+    }
+}
+
+pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let mut reported = SharedEntries::default();
+    for service in &ctx.project.services {
+        if sensitivity(ctx.project, service, ctx.catalogue).is_some()
+            || is_public_on_purpose(ctx, service)
+        {
+            continue;
+        }
+        let proxy = is_reverse_proxy(ctx.project, service, ctx.catalogue);
+        for binding in exposed_bindings(ctx.project, service) {
+            if proxy
+                && binding
+                    .published
+                    .is_some_and(|p| PROXY_PORTS.iter().any(|port| p.contains(*port)))
+            {
+                continue;
+            }
+            let message = format!(
+                "service `{}` publishes port {} on every interface",
+                service.name,
+                describe_port(binding)
+            );
+            if reported.also_used_by(binding, service, out) {
+                continue;
+            }
+            out.push(diagnostic(
+                ctx,
+                ALL_INTERFACES_META,
+                binding,
+                message,
+                Applicability::Unsafe,
+                None,
+            ));
+        }
+    }
+}
+
+/// A port entry reached from several services (an anchor, a merge, an extended service) is
+/// reported once, at its definition, naming every service that uses it.
+#[derive(Default)]
+struct SharedEntries {
+    index: std::collections::HashMap<Loc, usize>,
+}
+
+impl SharedEntries {
+    /// Records the binding's diagnostic index, or, when its entry was reported already, adds
+    /// the service to that diagnostic and returns true.
+    fn also_used_by(
+        &mut self,
+        binding: &PortBinding,
+        service: &Service,
+        out: &mut [Diagnostic],
+    ) -> bool {
+        match self.index.get(&binding.at) {
+            Some(&i) => {
+                out[i].message.push_str(&format!(
+                    " (the same entry is used by service `{}`)",
+                    service.name
+                ));
+                true
+            }
+            None => {
+                self.index.insert(binding.at, out.len());
+                false
+            }
+        }
+    }
+}
+
+fn is_public_on_purpose(ctx: &Context, service: &Service) -> bool {
+    let settings = ctx.settings;
+    if settings.public_services.iter().any(|s| s == &service.name) {
+        return true;
+    }
+    !settings.public_images.is_empty()
+        && ctx.project.image(service).is_some_and(|(image, _)| {
+            let path = image.path();
+            let short = path.strip_prefix("library/").unwrap_or(&path);
+            settings
+                .public_images
+                .iter()
+                .any(|p| p == &path || p == short)
+        })
+}
+
+/// The service's bindings that Docker would publish on every interface.
+pub fn exposed_bindings<'p>(
+    project: &'p Project,
+    service: &'p Service,
+) -> impl Iterator<Item = &'p PortBinding> {
+    let default_is_loopback = default_bind_is_loopback(project, service);
+    service.ports.iter().filter(move |b| match &b.host_ip {
+        None => !default_is_loopback,
+        Some(ip) => is_wildcard_ip(ip),
+    })
+}
+
+/// A port without host IP is bound to loopback when the service is on exactly one network and
+/// that network's `host_binding_ipv4` is a loopback address.
+fn default_bind_is_loopback(project: &Project, service: &Service) -> bool {
+    if project.service_value(service, "network_mode").is_some() {
+        return false;
+    }
+    let networks = project.service_networks(service);
+    let name = match networks.as_slice() {
+        [] => "default",
+        [one] => one.as_str(),
+        _ => return false,
+    };
+    project
+        .network(name)
+        .and_then(|n| n.host_binding_ipv4.as_deref())
+        .is_some_and(is_loopback_ip)
+}
+
+fn describe_port(binding: &PortBinding) -> String {
+    let target = binding.target.to_compose_string();
+    let published = binding
+        .published_text
+        .clone()
+        .or_else(|| binding.published.map(|p| p.to_compose_string()));
+    let proto = if binding.protocol == "tcp" {
+        String::new()
+    } else {
+        format!("/{}", binding.protocol)
+    };
+    match published {
+        Some(p) if p == target => format!("{p}{proto}"),
+        Some(p) => format!("{p}->{target}{proto}"),
+        None => format!("{target}{proto} (on a random host port)"),
+    }
+}
+
+/// `ssh -N -L 15432:127.0.0.1:5432 user@your-server`: the local port is moved off the
+/// well-known one so it does not clash with a local copy of the same software.
+pub fn tunnel_hint(binding: &PortBinding, bind: &str) -> String {
+    let remote = binding
+        .published
+        .map(|p| p.start)
+        .unwrap_or(binding.target.start);
+    let local = if remote <= 55535 {
+        remote + 10000
+    } else {
+        remote - 10000
+    };
+    let bind = if bind.contains(':') {
+        format!("[{bind}]")
+    } else {
+        bind.to_string()
+    };
+    format!("ssh -N -L {local}:{bind}:{remote} user@your-server")
+}
+
+fn diagnostic(
+    ctx: &Context,
+    meta: RuleMeta,
+    binding: &PortBinding,
+    message: String,
+    applicability: Applicability,
+    sensitive: Option<&Sensitivity>,
+) -> Diagnostic {
+    let tree = ctx.project.tree(binding.at.file);
+    let span = tree.span(binding.at.node);
+    let bind = ctx.settings.bind_host_ip();
+    let example = match binding.syntax {
+        PortSyntax::Long => format!("host_ip: \"{bind}\""),
+        _ => {
+            let p = binding
+                .published
+                .map(|p| p.to_compose_string())
+                .unwrap_or_default();
+            format!(
+                "\"{}:{}:{}\"",
+                ctx.settings.bind_prefix(),
+                p,
+                binding.target.to_compose_string()
+            )
+        }
+    };
+    let mut help = format!(
+        "bind it to {bind} ({example}) and reach it through an SSH tunnel: {}",
+        tunnel_hint(binding, bind)
+    );
+    if binding.published.is_none() {
+        help.push_str(" (the host port is chosen by Docker: see `docker compose port`)");
+    }
+    if sensitive.is_none() {
+        help.push_str("; if it is public on purpose, list the service in `public-services`");
+    }
+    if !binding.missing_variables.is_empty() {
+        help.push_str(&format!(
+            "; unset variables: {}",
+            binding.missing_variables.join(", ")
+        ));
+    }
+    let label = if binding.host_ip.is_some() {
+        "bound to a wildcard address"
+    } else {
+        "no host IP: every interface"
+    };
+    let fix = rebind_fix(ctx.project, binding, ctx.settings, applicability);
+    Diagnostic::new(
+        meta.id,
+        meta.severity,
+        binding.at.file,
+        span.clone(),
+        message,
+    )
+    .with_label(span, label)
+    .with_help(help)
+    .with_fix(fix)
+}

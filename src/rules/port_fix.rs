@@ -1,0 +1,148 @@
+//! The fix that rebinds a published port to the bind address, as byte edits of the entry.
+
+use crate::compose::model::{PortBinding, Project};
+use crate::compose::port::PortSyntax;
+use crate::fix::{Applicability, Edit, Fix};
+use crate::settings::Settings;
+use crate::yaml::{NodeId, ScalarStyle, Tree};
+
+/// The quote character the file uses most (double when tied or unquoted).
+pub fn dominant_quote(tree: &Tree) -> char {
+    let (double, single) = tree.quote_counts();
+    if single > double { '\'' } else { '"' }
+}
+
+pub fn quote(value: &str, quote: char) -> String {
+    if quote == '\'' {
+        format!("'{}'", value.replace('\'', "''"))
+    } else {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// Whether `value` must be quoted to stay one plain string scalar (conservative).
+pub fn needs_quotes(value: &str, in_flow: bool) -> bool {
+    let Some(first) = value.chars().next() else {
+        return true;
+    };
+    if !(first.is_ascii_alphanumeric() || first == '$' || first == '.' || first == '/') {
+        return true;
+    }
+    if value.contains(": ") || value.contains(" #") || value.ends_with(':') || value.ends_with(' ')
+    {
+        return true;
+    }
+    in_flow && value.contains([',', '[', ']', '{', '}'])
+}
+
+/// Builds the fix that binds `binding` to the configured address, if one can be written.
+pub fn rebind_fix(
+    project: &Project,
+    binding: &PortBinding,
+    settings: &Settings,
+    applicability: Applicability,
+) -> Option<Fix> {
+    let tree = project.tree(binding.at.file);
+    let title = format!("Bind to {}", settings.bind_host_ip());
+    let edits = match binding.syntax {
+        PortSyntax::Long => long_form_edits(tree, binding, settings)?,
+        PortSyntax::Integer | PortSyntax::Short => short_form_edits(tree, binding, settings)?,
+    };
+    Some(Fix::new(title, applicability, edits))
+}
+
+fn short_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> Option<Vec<Edit>> {
+    let node = binding.at.node;
+    let span = tree.span(node);
+    let raw = tree.scalar_value(node)?;
+    let prefix = settings.bind_prefix();
+    let quote_char = dominant_quote(tree);
+    if binding.syntax == PortSyntax::Integer {
+        return Some(vec![Edit::replace(
+            span,
+            quote(&format!("{prefix}::{raw}"), quote_char),
+        )]);
+    }
+    let pieces = binding.pieces.as_ref()?;
+    if let Some(host) = &pieces.host_ip {
+        // An explicit host IP (a wildcard, or a variable that is empty or a wildcard).
+        return Some(vec![Edit::replace(host.clone(), prefix)]);
+    }
+    let insertion = if pieces.published.is_some() {
+        format!("{prefix}:")
+    } else {
+        format!("{prefix}::")
+    };
+    let style = tree.scalar(node)?.style;
+    if style == ScalarStyle::Plain {
+        let new_value = format!("{insertion}{raw}");
+        if needs_quotes(&new_value, in_flow_sequence(tree, binding)) {
+            return Some(vec![Edit::replace(span, quote(&new_value, quote_char))]);
+        }
+    }
+    let content_start = span.start + usize::from(style.is_quoted());
+    Some(vec![Edit::insert(content_start, insertion)])
+}
+
+fn in_flow_sequence(tree: &Tree, binding: &PortBinding) -> bool {
+    tree.is_flow_collection(binding.sequence.node)
+}
+
+fn long_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> Option<Vec<Edit>> {
+    let map = binding.at.node;
+    let host_ip = settings.bind_host_ip();
+    let quote_char = dominant_quote(tree);
+    if let Some((_, value)) = binding.host_ip_entry {
+        let value = tree.resolve(value);
+        let quoted = match tree.scalar(value).map(|s| s.style) {
+            Some(ScalarStyle::SingleQuoted) => quote(host_ip, '\''),
+            Some(ScalarStyle::DoubleQuoted) => quote(host_ip, '"'),
+            _ => quote(host_ip, quote_char),
+        };
+        return Some(vec![Edit::replace(tree.span(value), quoted)]);
+    }
+    let entries = tree.own_entries(map)?;
+    let (first_key, _) = *entries.first()?;
+    let (_, last_value) = *entries.last()?;
+    let new_entry = format!("host_ip: {}", quote(host_ip, quote_char));
+    if tree.is_flow_collection(map) {
+        return Some(vec![Edit::insert(
+            tree.span(last_value).end,
+            format!(", {new_entry}"),
+        )]);
+    }
+    block_insert_after(tree, first_key, last_value, &new_entry).map(|e| vec![e])
+}
+
+/// Inserts a new `key: value` line into a block mapping, after the line of its last value, at
+/// the indentation of its first key, with the file's line ending.
+fn block_insert_after(
+    tree: &Tree,
+    first_key: NodeId,
+    last_value: NodeId,
+    entry: &str,
+) -> Option<Edit> {
+    let text = tree.text();
+    let key_start = tree.span(first_key).start;
+    let line_start = text[..key_start].rfind('\n').map_or(0, |i| i + 1);
+    let lead = &text[line_start..key_start];
+    // Only spaces and sequence dashes may precede the key; anything else (a tab) is not ours to guess.
+    if !lead.bytes().all(|b| b == b' ' || b == b'-') {
+        return None;
+    }
+    let indent = " ".repeat(lead.len());
+    let value_end = tree.span(last_value).end;
+    let mut line_end = text[value_end..]
+        .find('\n')
+        .map_or(text.len(), |i| value_end + i);
+    let mut eol = if text[..line_end].ends_with('\r') {
+        line_end -= 1;
+        "\r\n"
+    } else {
+        "\n"
+    };
+    if !text.contains('\n') {
+        eol = "\n";
+    }
+    Some(Edit::insert(line_end, format!("{eol}{indent}{entry}")))
+}

@@ -1,0 +1,252 @@
+//! The command line end to end: exit codes, stdin, --fix/--diff, discovery, errors.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn composeguard() -> Command {
+    let mut cmd = Command::cargo_bin("composeguard").unwrap();
+    cmd.env_remove("NO_COLOR").env("COMPOSEGUARD_TEST", "1");
+    cmd
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const EXPOSED: &str =
+    "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\" # keep me\n";
+const CLEAN: &str =
+    "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"127.0.0.1:5432:5432\"\n";
+
+#[test]
+fn exit_codes_clean_findings_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(dir.path(), "clean/compose.yaml", CLEAN);
+    let exposed = write(dir.path(), "exposed/compose.yaml", EXPOSED);
+    let broken = write(dir.path(), "broken/compose.yaml", "services:\n  db: [\n");
+    composeguard()
+        .arg("check")
+        .arg(&clean)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("All checks passed"));
+    composeguard()
+        .arg("check")
+        .arg(&exposed)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("sensitive-port-exposed"));
+    // A broken file is an error with file:line:col, and the other files are still checked.
+    let out = composeguard()
+        .arg("check")
+        .arg(&broken)
+        .arg(&exposed)
+        .arg("--output-format")
+        .arg("concise")
+        .assert()
+        .code(2);
+    let out = out.get_output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("broken/compose.yaml:2:7: error: unclosed bracket"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("exposed/compose.yaml:5:9: error sensitive-port-exposed")
+    );
+    composeguard().arg("check").arg("--bogus").assert().code(2);
+}
+
+#[test]
+fn diff_writes_nothing_and_fix_writes_atomically_keeping_the_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = composeguard()
+        .arg("check")
+        .arg("--diff")
+        .arg(&file)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains(
+            "-      - \"5432:5432\" # keep me\n+      - \"127.0.0.1:5432:5432\" # keep me"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+
+    composeguard()
+        .arg("check")
+        .arg("--fix")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("+++ b/"));
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        fixed,
+        EXPOSED.replace("\"5432:5432\"", "\"127.0.0.1:5432:5432\"")
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    // No temporary file is left behind, and a second run changes nothing.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    composeguard()
+        .arg("check")
+        .arg("--fix")
+        .arg(&file)
+        .assert()
+        .code(0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), fixed);
+}
+
+#[test]
+fn symlinked_file_is_fixed_through_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = write(dir.path(), "real/compose.yaml", EXPOSED);
+    let link = dir.path().join("compose.yaml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    composeguard()
+        .arg("check")
+        .arg("--fix")
+        .arg(&link)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("127.0.0.1:5432:5432")
+    );
+}
+
+#[test]
+fn stdin_fix_prints_the_whole_document() {
+    let out = composeguard()
+        .args([
+            "check",
+            "--fix",
+            "--stdin-filename",
+            "deploy/compose.yaml",
+            "-",
+        ])
+        .write_stdin(EXPOSED)
+        .assert()
+        .code(0);
+    let out = out.get_output();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        EXPOSED.replace("\"5432:5432\"", "\"127.0.0.1:5432:5432\"")
+    );
+    // Nothing to change: the document comes back as it was, findings on stderr.
+    let web = "services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n";
+    let out = composeguard()
+        .args(["check", "--fix", "--stdin-filename", "compose.yaml", "-"])
+        .write_stdin(web)
+        .assert()
+        .code(1);
+    let out = out.get_output();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), web);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("port-exposed-all-interfaces"));
+    // Invalid input: the text back unchanged, an error with its position, exit 2.
+    let out = composeguard()
+        .args(["check", "--fix", "--stdin-filename", "c.yaml", "-"])
+        .write_stdin("a: [\n")
+        .assert()
+        .code(2);
+    let out = out.get_output();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a: [\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("c.yaml:1:4: error: unclosed bracket"));
+}
+
+#[test]
+fn discovery_finds_compose_names_and_respects_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(dir.path(), ".gitignore", "ignored/\n");
+    write(dir.path(), "compose.yaml", EXPOSED);
+    write(dir.path(), "deploy/docker-compose.prod.yml", EXPOSED);
+    write(dir.path(), "ignored/compose.yaml", EXPOSED);
+    write(dir.path(), "other.yaml", EXPOSED);
+    let out = composeguard()
+        .current_dir(dir.path())
+        .args(["check", "--output-format", "concise"])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let files: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        ["compose.yaml", "deploy/docker-compose.prod.yml"],
+        "{stdout}"
+    );
+    // A file named on the command line is checked whatever its name.
+    composeguard()
+        .current_dir(dir.path())
+        .args(["check", "other.yaml"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn bind_address_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  db:\n    image: redis\n    ports:\n      - 6379:6379\n",
+    );
+    composeguard()
+        .args(["check", "--fix", "--bind", "10.8.0.1"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("- 10.8.0.1:6379:6379")
+    );
+    composeguard()
+        .args(["check", "--bind", "not-an-ip"])
+        .arg(&file)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn rules_are_listed_and_documented() {
+    let out = composeguard().arg("rules").assert().code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("sensitive-port-exposed") && stdout.contains("port-exposed-all-interfaces")
+    );
+    composeguard()
+        .args(["rule", "sensitive-port-exposed"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("exposure"));
+    composeguard()
+        .args(["rule", "no-such-rule"])
+        .assert()
+        .code(2);
+}
