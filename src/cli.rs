@@ -28,6 +28,10 @@ pub enum Command {
         /// The rule id, e.g. sensitive-port-exposed.
         id: String,
     },
+    /// Print the ssh commands that reach services published on loopback.
+    Tunnel(crate::tunnel::TunnelArgs),
+    /// Run the language server on stdin/stdout.
+    Server,
 }
 
 #[derive(Debug, Args)]

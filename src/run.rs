@@ -14,7 +14,7 @@ use crate::discover::discover;
 use crate::engine::{CheckOptions, ProjectOutcome, check_project};
 use crate::fix::write_atomic;
 use crate::line_index::LineIndex;
-use crate::report::{FileReport, OutputFormat, concise, diff, human};
+use crate::report::{FileReport, OutputFormat, diff};
 use crate::rules::RuleMeta;
 use crate::settings::Settings;
 
@@ -330,10 +330,7 @@ fn summary(tally: &Tally, args: &CheckArgs) -> String {
 }
 
 fn render(reports: &[FileReport], format: OutputFormat, color: bool) -> String {
-    match format {
-        OutputFormat::Human => human::render(reports, color),
-        OutputFormat::Concise => concise::render(reports),
-    }
+    crate::report::render(format, reports, &crate::report::RenderContext { color })
 }
 
 /// `file:line:col: error: message`, with the line shown when the text is known.

@@ -25,3 +25,18 @@ pub enum OutputFormat {
     /// One line per finding: `file:line:col: severity rule-id message`.
     Concise,
 }
+
+/// What a format may need beyond the findings.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderContext {
+    /// Colour escapes are allowed (human output on a terminal).
+    pub color: bool,
+}
+
+/// Renders the findings of a run in a format.
+pub fn render(format: OutputFormat, reports: &[FileReport], ctx: &RenderContext) -> String {
+    match format {
+        OutputFormat::Human => human::render(reports, ctx.color),
+        OutputFormat::Concise => concise::render(reports),
+    }
+}
