@@ -28,6 +28,16 @@ pub enum Command {
         /// The rule id, e.g. sensitive-port-exposed.
         id: String,
     },
+    /// Print the resolved configuration (or the JSON Schema of the config file).
+    Config {
+        /// The file or folder whose configuration to show (default: the current folder).
+        path: Option<PathBuf>,
+        /// Print the JSON Schema of composeguard.toml instead.
+        #[arg(long)]
+        schema: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
     /// Print the ssh commands that reach services published on loopback.
     Tunnel(crate::tunnel::TunnelArgs),
     /// Run the language server on stdin/stdout.
@@ -56,7 +66,35 @@ pub struct CheckArgs {
     /// How to print findings.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub output_format: OutputFormat,
+    /// Write the report to this file (the terminal still gets the human view).
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+    /// Rules or categories to run, replacing the default set (`all` for every rule).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Rules or categories to run on top of the default set.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Rules or categories not to run.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_parser = ["error", "warning", "info"])]
+    pub fail_on: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Colour: auto (on a terminal), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArgs {
+    /// Use this config file instead of searching for composeguard.toml upward.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every config file.
+    #[arg(long)]
+    pub isolated: bool,
 }

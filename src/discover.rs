@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::GlobSet;
+use crate::config::Config;
 
 /// Whether a file name is one Compose looks for, or an `.override`/`.<env>` variant of one.
 pub fn is_compose_file_name(name: &str) -> bool {
@@ -41,9 +41,10 @@ pub struct Discovered {
     pub errors: Vec<(PathBuf, String)>,
 }
 
-/// Finds the files to check. `exclude` drops matching paths found in folders (a file named
-/// on the command line is always checked).
-pub fn discover(paths: &[PathBuf], exclude: Option<&GlobSet>) -> Discovered {
+/// Finds the files to check. The config's `exclude` globs drop matching paths found in
+/// folders and its `include` globs add file names (a file named on the command line is always
+/// checked).
+pub fn discover(paths: &[PathBuf], config: Option<&Config>) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
         let meta = match std::fs::metadata(path) {
@@ -74,10 +75,11 @@ pub fn discover(paths: &[PathBuf], exclude: Option<&GlobSet>) -> Discovered {
             }
             let file = entry.into_path();
             let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if !is_compose_file_name(name) || is_override_of_sibling(&file) {
+            let wanted = is_compose_file_name(name) || config.is_some_and(|c| c.is_included(&file));
+            if !wanted || is_override_of_sibling(&file) {
                 continue;
             }
-            if exclude.is_some_and(|set| set.is_match(&file) || set.is_match(strip_dot(&file))) {
+            if config.is_some_and(|c| c.is_excluded(&file)) {
                 continue;
             }
             found.files.push(file);
@@ -86,10 +88,6 @@ pub fn discover(paths: &[PathBuf], exclude: Option<&GlobSet>) -> Discovered {
     found.files.sort();
     found.files.dedup();
     found
-}
-
-fn strip_dot(path: &Path) -> &Path {
-    path.strip_prefix("./").unwrap_or(path)
 }
 
 #[cfg(test)]

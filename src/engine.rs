@@ -5,26 +5,38 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::catalog::Catalogue;
 use crate::compose::model::Project;
 use crate::compose::port::{NormalisedPort, is_wildcard_ip};
 use crate::compose::project::{LoadFailure, LoadOptions};
+use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::fix::apply_fixes;
 use crate::rules::{self, Context, RuleMeta};
 use crate::settings::Settings;
+use crate::suppress;
 
 /// How many rounds of fixing before giving up on reaching a fixed point.
 const MAX_FIX_ROUNDS: usize = 8;
 
 pub struct CheckOptions<'a> {
-    pub settings: &'a Settings,
-    pub catalogue: &'a Catalogue,
-    pub enabled: &'a (dyn Fn(&RuleMeta) -> bool + Sync),
+    /// Rules, severities, bind address, catalogue, suppression settings.
+    pub config: &'a Config,
     /// Compute fixes and the fixed texts.
     pub fix: bool,
     pub unsafe_fixes: bool,
     pub load: LoadOptions,
+}
+
+impl<'a> CheckOptions<'a> {
+    /// Checking only (no fixes), variables from the real environment.
+    pub fn new(config: &'a Config) -> Self {
+        CheckOptions {
+            config,
+            fix: false,
+            unsafe_fixes: false,
+            load: LoadOptions::default(),
+        }
+    }
 }
 
 /// What happened to one file of a project.
@@ -48,13 +60,31 @@ pub struct ProjectOutcome {
     pub fix_errors: Vec<String>,
 }
 
+/// Runs the enabled rules over a project, then applies per-file ignores, severity overrides
+/// and inline suppressions (so suppressed findings are never fixed).
 pub fn lint(project: &Project, options: &CheckOptions) -> Vec<Diagnostic> {
+    let config = options.config;
     let ctx = Context {
         project,
-        catalogue: options.catalogue,
-        settings: options.settings,
+        catalogue: &config.catalogue,
+        settings: &config.settings,
     };
-    let mut diagnostics = rules::run(&ctx, options.enabled);
+    let enabled = |meta: &RuleMeta| config.is_enabled(meta);
+    let mut diagnostics = rules::run(&ctx, &enabled);
+    diagnostics.retain(|d| !config.is_ignored_for(d.rule, &project.files[d.file].path));
+    for d in &mut diagnostics {
+        if let Some(rule) = rules::find(d.rule) {
+            d.severity = config.severity_of(&rule.meta);
+        }
+    }
+    let suppressions = &config.file.suppressions;
+    let mut diagnostics = suppress::apply(
+        project,
+        diagnostics,
+        &enabled,
+        suppressions.require_reason,
+        suppressions.report_unused,
+    );
     diagnostics.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
     diagnostics.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
@@ -115,7 +145,7 @@ pub fn check_project(
                     break;
                 }
             };
-            if let Err(why) = verify(&current, &candidate, options.settings) {
+            if let Err(why) = verify(&current, &candidate, &options.config.settings) {
                 fix_errors.push(format!(
                     "a fix would change more than the host IPs ({why}); nothing was fixed"
                 ));

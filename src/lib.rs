@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod compose;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
@@ -13,5 +14,6 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod settings;
+pub mod suppress;
 pub mod tunnel;
 pub mod yaml;

@@ -13,6 +13,11 @@ fn main() -> ExitCode {
         Command::Check(args) => composeguard::run::check(args, &mut io),
         Command::Rules => composeguard::run::list_rules(&mut io),
         Command::Rule { id } => composeguard::run::show_rule(id, &mut io),
+        Command::Config {
+            path,
+            schema,
+            config,
+        } => composeguard::run::show_config(path.as_deref(), *schema, config, &mut io),
         Command::Tunnel(args) => composeguard::tunnel::run(args, &mut io),
         Command::Server => composeguard::lsp::run(),
     };

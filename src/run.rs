@@ -1,22 +1,21 @@
 //! The `check` command: discover, check each project (in parallel), print, write fixes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::catalog::Catalogue;
-use crate::cli::CheckArgs;
+use crate::cli::{CheckArgs, ConfigArgs};
 use crate::compose::project::{LoadFailure, LoadOptions, decode_text};
+use crate::config::{Config, ConfigError, Overrides, find_config, is_known_selector};
 use crate::diagnostic::Severity;
 use crate::discover::discover;
 use crate::engine::{CheckOptions, ProjectOutcome, check_project};
 use crate::fix::write_atomic;
 use crate::line_index::LineIndex;
 use crate::report::{FileReport, OutputFormat, diff};
-use crate::rules::RuleMeta;
-use crate::settings::Settings;
 
 /// Exit codes.
 pub const EXIT_CLEAN: i32 = 0;
@@ -57,55 +56,159 @@ struct Tally {
     shown: usize,
 }
 
-pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
-    let mut settings = Settings::default();
-    if let Some(bind) = &args.bind {
-        let bare = bind.trim_start_matches('[').trim_end_matches(']');
-        if bare.parse::<std::net::IpAddr>().is_err() {
-            let _ = writeln!(io.stderr, "error: --bind {bind:?} is not an IP address");
-            return EXIT_ERROR;
+/// Finds and caches the configuration of each file (nearest config upward, `--config`, or
+/// none with `--isolated`), with the command line's overrides applied.
+pub struct ConfigResolver {
+    args: ConfigArgs,
+    overrides: Overrides,
+    cache: HashMap<Option<PathBuf>, Arc<Config>>,
+}
+
+impl ConfigResolver {
+    pub fn new(args: &ConfigArgs, overrides: Overrides) -> Self {
+        ConfigResolver {
+            args: args.clone(),
+            overrides,
+            cache: HashMap::new(),
         }
-        settings.bind_address = bare.to_string();
     }
+
+    /// The configuration for a file or folder.
+    pub fn for_path(&mut self, path: &Path) -> Result<Arc<Config>, ConfigError> {
+        let source = if self.args.isolated {
+            None
+        } else if let Some(explicit) = &self.args.config {
+            Some(explicit.clone())
+        } else {
+            find_config(path)
+        };
+        if let Some(config) = self.cache.get(&source) {
+            return Ok(config.clone());
+        }
+        let config = match &source {
+            Some(file) => Config::load(file)?,
+            None => Config::default(),
+        };
+        let config = Arc::new(config.with_overrides(&self.overrides));
+        self.cache.insert(source, config.clone());
+        Ok(config)
+    }
+}
+
+/// Validates `--select`/`--ignore`/`--fail-on`/`--bind` into config overrides.
+fn overrides(args: &CheckArgs) -> Result<Overrides, String> {
+    let selectors = args
+        .select
+        .iter()
+        .flatten()
+        .chain(&args.extend_select)
+        .chain(&args.ignore);
+    for s in selectors {
+        if !is_known_selector(s) {
+            return Err(format!(
+                "unknown rule or category {s:?} (see `composeguard rules`)"
+            ));
+        }
+    }
+    let bind_address = match &args.bind {
+        Some(bind) => {
+            let bare = bind.trim_start_matches('[').trim_end_matches(']');
+            if bare.parse::<std::net::IpAddr>().is_err() {
+                return Err(format!("--bind {bind:?} is not an IP address"));
+            }
+            Some(bare.to_string())
+        }
+        None => None,
+    };
+    Ok(Overrides {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.as_deref().and_then(Severity::parse),
+        bind_address,
+    })
+}
+
+pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
     let color = match args.color.as_str() {
         "always" => true,
         "never" => false,
         _ => io.stdout_is_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let enabled = |meta: &RuleMeta| meta.default_enabled;
-    let options = CheckOptions {
-        settings: &settings,
-        catalogue: Catalogue::builtin(),
-        enabled: &enabled,
-        fix: args.fix || args.diff,
-        unsafe_fixes: args.unsafe_fixes,
-        load: LoadOptions::default(),
+    let overrides = match overrides(args) {
+        Ok(o) => o,
+        Err(message) => {
+            let _ = writeln!(io.stderr, "error: {message}");
+            return EXIT_ERROR;
+        }
     };
-    let fail_on = Severity::Warning;
+    let mut configs = ConfigResolver::new(&args.config, overrides);
     if args.paths.iter().any(|p| p == Path::new("-")) {
-        return check_stdin(args, &options, fail_on, color, io);
+        let anchor = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."));
+        let config = match configs.for_path(&anchor) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = write!(io.stderr, "{}", e.render(false));
+                return EXIT_ERROR;
+            }
+        };
+        return check_stdin(args, &config, color, io);
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    let found = discover(&paths, None);
     let mut tally = Tally::default();
+    // The config of each searched root decides its `exclude` and `include` globs.
+    let mut found = crate::discover::Discovered::default();
+    for root in &paths {
+        match configs.for_path(root) {
+            Ok(config) => {
+                let mut part = discover(std::slice::from_ref(root), Some(&*config));
+                found.files.append(&mut part.files);
+                found.errors.append(&mut part.errors);
+            }
+            Err(e) => {
+                let _ = write!(io.stderr, "{}", e.render(false));
+                tally.errors += 1;
+            }
+        }
+    }
     for (path, why) in &found.errors {
         let _ = writeln!(io.stderr, "error: {}: {why}", path.display());
         tally.errors += 1;
     }
-    let outcomes: Vec<(PathBuf, Result<ProjectOutcome, LoadFailure>)> = found
-        .files
+    let mut jobs: Vec<(PathBuf, Arc<Config>)> = Vec::new();
+    for file in &found.files {
+        match configs.for_path(file) {
+            Ok(config) => jobs.push((file.clone(), config)),
+            Err(e) => {
+                let _ = write!(io.stderr, "{}", e.render(false));
+                tally.errors += 1;
+            }
+        }
+    }
+    let outcomes: Vec<(Severity, Result<ProjectOutcome, LoadFailure>)> = jobs
         .par_iter()
-        .map(|path| (path.clone(), check_project(path, None, &options)))
+        .map(|(path, config)| {
+            let options = CheckOptions {
+                config,
+                fix: args.fix || args.diff,
+                unsafe_fixes: args.unsafe_fixes,
+                load: LoadOptions::default(),
+            };
+            (config.fail_on, check_project(path, None, &options))
+        })
         .collect();
     let mut seen: HashSet<(PathBuf, &'static str, usize, usize)> = HashSet::new();
     let mut reports = Vec::new();
     let mut diffs = String::new();
     let mut written: HashSet<PathBuf> = HashSet::new();
-    for (_, outcome) in outcomes {
+    for (fail_on, outcome) in outcomes {
         let outcome = match outcome {
             Ok(o) => o,
             Err(failure) => {
@@ -157,9 +260,8 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
             }
         }
     }
-    // Findings are reported against the text as read; after --fix only those left are shown.
-    let rendered = render(&reports, args.output_format, color);
-    let _ = io.stdout.write_all(rendered.as_bytes());
+    // After --fix only the findings left are shown, against the fixed text.
+    emit_report(args, &reports, color, io, &mut tally);
     if !diffs.is_empty() {
         let _ = io.stdout.write_all(diffs.as_bytes());
     }
@@ -169,13 +271,8 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
     exit_code(&tally, args)
 }
 
-fn check_stdin(
-    args: &CheckArgs,
-    options: &CheckOptions,
-    fail_on: Severity,
-    color: bool,
-    io: &mut Io,
-) -> i32 {
+fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i32 {
+    let fail_on = config.fail_on;
     let mut bytes = Vec::new();
     if let Err(e) = io.stdin.read_to_end(&mut bytes) {
         let _ = writeln!(io.stderr, "error: reading stdin: {e}");
@@ -200,14 +297,15 @@ fn check_stdin(
             return EXIT_ERROR;
         }
     };
-    let mut options = CheckOptions {
+    let options = CheckOptions {
+        config,
+        fix: args.fix || args.diff,
+        unsafe_fixes: args.unsafe_fixes,
         load: LoadOptions {
             skip_override: true,
             ..LoadOptions::default()
         },
-        ..*options
     };
-    options.load.process_env = None;
     let outcome = match check_project(&absolute, Some(text.clone()), &options) {
         Ok(o) => o,
         Err(mut failure) => {
@@ -329,6 +427,34 @@ fn summary(tally: &Tally, args: &CheckArgs) -> String {
     out
 }
 
+/// Prints the report; with `--output-file`, the chosen format goes to the file and the
+/// terminal gets the human view.
+fn emit_report(
+    args: &CheckArgs,
+    reports: &[FileReport],
+    color: bool,
+    io: &mut Io,
+    tally: &mut Tally,
+) {
+    match &args.output_file {
+        Some(path) => {
+            let report = render(reports, args.output_format, false);
+            if let Err(e) = std::fs::write(path, report) {
+                let _ = writeln!(io.stderr, "error: {}: {e}", path.display());
+                tally.errors += 1;
+            }
+            let _ = io
+                .stdout
+                .write_all(render(reports, OutputFormat::Human, color).as_bytes());
+        }
+        None => {
+            let _ = io
+                .stdout
+                .write_all(render(reports, args.output_format, color).as_bytes());
+        }
+    }
+}
+
 fn render(reports: &[FileReport], format: OutputFormat, color: bool) -> String {
     crate::report::render(format, reports, &crate::report::RenderContext { color })
 }
@@ -418,6 +544,25 @@ pub fn show_rule(id: &str, io: &mut Io) -> i32 {
                 io.stderr,
                 "error: no rule named {id:?} (see `composeguard rules`)"
             );
+            EXIT_ERROR
+        }
+    }
+}
+
+/// `composeguard config`: the resolved configuration, or the JSON Schema of the file.
+pub fn show_config(path: Option<&Path>, schema: bool, args: &ConfigArgs, io: &mut Io) -> i32 {
+    if schema {
+        let _ = io.stdout.write_all(crate::config::json_schema().as_bytes());
+        return EXIT_CLEAN;
+    }
+    let mut resolver = ConfigResolver::new(args, Overrides::default());
+    match resolver.for_path(path.unwrap_or(Path::new("."))) {
+        Ok(config) => {
+            let _ = io.stdout.write_all(config.to_toml().as_bytes());
+            EXIT_CLEAN
+        }
+        Err(e) => {
+            let _ = write!(io.stderr, "{}", e.render(false));
             EXIT_ERROR
         }
     }

@@ -135,6 +135,9 @@ impl Tree {
         options.block_nesting_limit = MAX_NESTING;
         options.flow_nesting_limit = MAX_NESTING;
         options.emit_anchor_events = true;
+        // Compose's YAML library lets a document use an anchor of an earlier document:
+        // such aliases come back unresolved and are looked up by name below.
+        options.emit_unresolved_aliases = true;
         let parser = Parser::new_from_str_with_options(text, options);
         let mut tree = Tree {
             text: source.clone(),
@@ -146,6 +149,8 @@ impl Tree {
         let mut stack: Vec<Open> = Vec::new();
         // granit anchor id -> node; `open_anchors` guards against an alias to an unfinished node.
         let mut anchors: HashMap<usize, NodeId> = HashMap::new();
+        // Anchor names of earlier documents (the latest definition of a name wins).
+        let mut anchors_by_name: HashMap<String, NodeId> = HashMap::new();
         let mut document_root: Option<NodeId> = None;
         for event in parser {
             let (event, span) = event.map_err(|e| ParseError {
@@ -171,9 +176,19 @@ impl Tree {
                 }
                 Event::Anchor(anchor_id, name) => {
                     if let Some(&id) = anchors.get(&anchor_id) {
+                        anchors_by_name.insert(name.to_string(), id);
                         tree.nodes[id.index()].anchor = Some(name.into_owned());
                     }
                     continue;
+                }
+                Event::UnresolvedAlias(name) => {
+                    let Some(&target) = anchors_by_name.get(name.as_ref()) else {
+                        return Err(ParseError {
+                            offset: start,
+                            message: format!("unknown anchor {name:?}"),
+                        });
+                    };
+                    Some(tree.push(NodeKind::Alias(target), start..end, None, None))
                 }
                 Event::Alias(anchor_id) => {
                     let Some(&target) = anchors.get(&anchor_id) else {
@@ -669,21 +684,33 @@ pub fn resolve_plain(value: &str) -> ScalarType {
     }
 }
 
+/// Integers as go-yaml v3 reads them for Compose: underscores are dropped, then Go's
+/// `strconv.ParseInt(s, 0, 64)`: a sign, `0x`, `0o`, `0b`, and a leading `0` for octal
+/// (`010` is 8).
 fn parse_int(value: &str) -> Option<i64> {
+    let cleaned: String;
+    let value = if value.contains('_') {
+        cleaned = value.replace('_', "");
+        cleaned.as_str()
+    } else {
+        value
+    };
     let (negative, digits) = match value.as_bytes().first()? {
         b'-' => (true, &value[1..]),
         b'+' => (false, &value[1..]),
         _ => (false, value),
     };
-    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()?
-    } else if let Some(oct) = digits.strip_prefix("0o") {
-        i64::from_str_radix(oct, 8).ok()?
-    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        digits.parse::<i64>().ok()?
-    } else {
-        return None;
+    let (radix, body) = match digits.get(..2) {
+        Some("0x" | "0X") => (16, &digits[2..]),
+        Some("0o" | "0O") => (8, &digits[2..]),
+        Some("0b" | "0B") => (2, &digits[2..]),
+        _ if digits.len() > 1 && digits.starts_with('0') => (8, &digits[1..]),
+        _ => (10, digits),
     };
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let magnitude = i64::from_str_radix(body, radix).ok()?;
     Some(if negative { -magnitude } else { magnitude })
 }
 

@@ -25,8 +25,10 @@ pub struct Loc {
 pub struct ComposeFile {
     pub path: PathBuf,
     pub tree: Tree,
-    /// Root mapping of the (first non-empty) document.
+    /// Root mapping of the first non-empty document.
     pub root: Option<NodeId>,
+    /// Root mappings of every non-empty document (Compose merges them in order).
+    pub roots: Vec<NodeId>,
     /// Variables for interpolation in this file (process env, then the `.env` of its project).
     pub env: Arc<Environment>,
 }
@@ -68,6 +70,8 @@ pub struct PortBinding {
     /// Short syntax: the pieces as written, byte ranges absolute in the file. `None` when the
     /// scalar's source bytes do not map one to one onto its value (escapes, folding).
     pub pieces: Option<ShortPieces>,
+    /// Long syntax: `published` was written as a YAML integer.
+    pub published_from_int: bool,
     /// Long syntax: the `host_ip` key and value, if written.
     pub host_ip_entry: Option<(NodeId, NodeId)>,
 }
@@ -286,14 +290,50 @@ impl Project {
     pub fn normalised_ports(&self) -> std::collections::BTreeMap<String, Vec<NormalisedPort>> {
         self.services
             .iter()
-            .map(|s| {
-                (
-                    s.name.clone(),
-                    s.ports.iter().flat_map(PortBinding::normalised).collect(),
-                )
-            })
+            .map(|s| (s.name.clone(), dedup_ports(&s.ports)))
             .collect()
     }
+}
+
+/// Compose collapses ports with the same key (host IP, absent meaning 0.0.0.0; published;
+/// target; protocol): the later entry replaces the earlier one in the earlier one's place.
+/// A long-syntax `published` written as a YAML integer keys apart from the same number as a
+/// string (measured: see docs/compose-facts.md).
+pub fn dedup_ports(bindings: &[PortBinding]) -> Vec<NormalisedPort> {
+    dedup_ports_with_origin(bindings)
+        .into_iter()
+        .map(|(port, _)| port)
+        .collect()
+}
+
+/// [`dedup_ports`], each port with the index of the binding it came from.
+pub fn dedup_ports_with_origin(bindings: &[PortBinding]) -> Vec<(NormalisedPort, usize)> {
+    let mut out: Vec<(NormalisedPort, usize)> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for (index, binding) in bindings.iter().enumerate() {
+        for port in binding.normalised() {
+            let key = format!(
+                "{}:{}{}:{}/{}",
+                port.host_ip.as_deref().unwrap_or("0.0.0.0"),
+                port.published.as_deref().unwrap_or(""),
+                if binding.published_from_int {
+                    "#int"
+                } else {
+                    ""
+                },
+                port.target,
+                port.protocol
+            );
+            match keys.iter().position(|k| *k == key) {
+                Some(i) => out[i] = (port, index),
+                None => {
+                    keys.push(key);
+                    out.push((port, index));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// An environment variable of a service.
@@ -305,6 +345,17 @@ pub struct EnvVar {
     pub at: Loc,
 }
 
+/// Keys of a long-syntax port.
+const LONG_PORT_KEYS: [&str; 7] = [
+    "target",
+    "published",
+    "host_ip",
+    "protocol",
+    "mode",
+    "app_protocol",
+    "name",
+];
+
 /// Reads the `ports:` sequence of one service layer.
 pub(crate) fn read_ports(
     tree: &Tree,
@@ -315,13 +366,11 @@ pub(crate) fn read_ports(
     errors: &mut Vec<ModelError>,
 ) {
     let Some(items) = tree.items(ports) else {
-        if !tree.is_null(ports) {
-            errors.push(ModelError {
-                file,
-                span: tree.span(ports),
-                message: "`ports` must be a list".into(),
-            });
-        }
+        errors.push(ModelError {
+            file,
+            span: tree.span(ports),
+            message: "`ports` must be a list".into(),
+        });
         return;
     };
     let sequence = Loc {
@@ -355,16 +404,19 @@ fn read_port(
     let Some(raw) = tree.scalar_value(node) else {
         return Err("a port must be a string, a number or a mapping".into());
     };
-    let syntax = match tree.scalar_type(node) {
-        Some(ScalarType::Int(_)) => PortSyntax::Integer,
-        Some(ScalarType::Str) => PortSyntax::Short,
+    // Compose prints a YAML integer in decimal (`010` is octal 8) and parses that text.
+    let (syntax, text, missing) = match tree.scalar_type(node) {
+        Some(ScalarType::Int(value)) => (PortSyntax::Integer, value.to_string(), Vec::new()),
+        Some(ScalarType::Str) => {
+            let (text, missing) = interpolated(raw, env)?;
+            (PortSyntax::Short, text, missing)
+        }
         _ => {
             return Err(format!(
                 "invalid port {raw:?}: expected a string, a number or a mapping"
             ));
         }
     };
-    let (text, missing) = interpolated(raw, env)?;
     let parsed = ShortPort::parse(&text).map_err(|e| format!("invalid port {raw:?}: {e}"))?;
     let pieces = source_pieces(tree, node, raw);
     let host_ip_from_variable = pieces
@@ -384,6 +436,7 @@ fn read_port(
         protocol: parsed.protocol,
         missing_variables: missing,
         pieces,
+        published_from_int: false,
         host_ip_entry: None,
     })
 }
@@ -422,6 +475,20 @@ fn read_long_port(
     env: &Environment,
 ) -> Result<PortBinding, String> {
     let map = at.node;
+    for (key, _) in tree.entries(map) {
+        let name = tree.scalar_value(key).unwrap_or("");
+        if !LONG_PORT_KEYS.contains(&name) && !name.starts_with("x-") {
+            return Err(format!("unknown key {name:?} in a long-syntax port"));
+        }
+    }
+    if let Some(p) = tree.get_value(map, "published") {
+        if !matches!(
+            tree.scalar_type(p),
+            Some(ScalarType::Int(_) | ScalarType::Str)
+        ) {
+            return Err("`published` must be an integer or a string".into());
+        }
+    }
     let mut missing = Vec::new();
     let mut text_of = |key: &str| -> Result<Option<(String, bool)>, String> {
         let Some(v) = tree.get_value(map, key) else {
@@ -433,6 +500,10 @@ fn read_long_port(
         let raw = tree
             .scalar_value(v)
             .ok_or_else(|| format!("`{key}` must be a scalar"))?;
+        // A YAML integer is printed in decimal by Compose (`010` is 8).
+        if let Some(ScalarType::Int(value)) = tree.scalar_type(v) {
+            return Ok(Some((value.to_string(), false)));
+        }
         let (text, m) = interpolated(raw, env)?;
         missing.extend(m);
         Ok(Some((text, raw.contains('$'))))
@@ -441,27 +512,31 @@ fn read_long_port(
     let target: u16 = target_text
         .trim()
         .parse()
-        .map_err(|_| format!("invalid target port {target_text:?}"))?;
+        .ok()
+        .filter(|t| *t != 0)
+        .ok_or_else(|| format!("invalid target port {target_text:?}"))?;
     let published_text = text_of("published")?
         .map(|(t, _)| t)
         .filter(|t| !t.is_empty());
-    let published = match &published_text {
-        Some(t) => Some(PortRange::parse(t).map_err(|e| format!("invalid published port: {e}"))?),
-        None => None,
-    };
+    // Compose keeps a long-syntax `published` as written, even when it is no port number.
+    let published = published_text
+        .as_deref()
+        .and_then(|t| PortRange::parse(t).ok());
     let (host_ip, host_ip_from_variable) = match text_of("host_ip")? {
-        Some((ip, from_var)) if !ip.is_empty() => {
-            let bare = ip.trim_start_matches('[').trim_end_matches(']').to_string();
-            if bare.parse::<std::net::IpAddr>().is_err() {
-                return Err(format!("invalid host_ip {ip:?}"));
+        // Long syntax takes a bare address: no brackets, not empty (Compose rejects both).
+        Some((ip, from_var)) => {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                return Err(format!(
+                    "invalid host_ip {ip:?}: an IP address without brackets"
+                ));
             }
-            (Some(bare), from_var)
+            (Some(ip), from_var)
         }
-        Some((_, from_var)) => (None, from_var),
         None => (None, false),
     };
+    // Unlike the short syntax, Compose neither checks nor lower-cases a long `protocol`.
     let protocol = text_of("protocol")?
-        .map(|(p, _)| p.to_ascii_lowercase())
+        .map(|(p, _)| p)
         .unwrap_or_else(|| "tcp".into());
     Ok(PortBinding {
         at,
@@ -475,6 +550,9 @@ fn read_long_port(
         protocol,
         missing_variables: missing,
         pieces: None,
+        published_from_int: tree
+            .get_value(map, "published")
+            .is_some_and(|v| matches!(tree.scalar_type(v), Some(ScalarType::Int(_)))),
         host_ip_entry: tree.get(map, "host_ip"),
     })
 }

@@ -129,6 +129,9 @@ impl ShortPort {
             return Err(format!("no port specified: {text}<empty>"));
         }
         let target = PortRange::parse(target)?;
+        if target.start == 0 {
+            return Err("the port is missing a target port".into());
+        }
         let published = if published.is_empty() {
             None
         } else {
@@ -196,14 +199,18 @@ fn split_parts(text: &str) -> (&str, &str, &str) {
     }
 }
 
-/// `nat.SplitProtoPort`: `80/udp` -> ("udp", "80"); no slash or an empty protocol is tcp.
+/// `nat.SplitProtoPort` as Compose uses it: `80/udp` -> ("udp", "80"); no slash or an empty
+/// protocol is tcp; everything after the first slash is the protocol (`80/tcp/udp` is the
+/// invalid protocol `tcp/udp`).
 fn split_proto(text: &str) -> (&str, &str) {
-    let mut parts = text.split('/');
-    let port = parts.next().unwrap_or("");
-    if text.is_empty() || port.is_empty() {
+    let (port, proto) = match text.split_once('/') {
+        Some((port, proto)) => (port, Some(proto)),
+        None => (text, None),
+    };
+    if port.is_empty() {
         return ("", "");
     }
-    match parts.next() {
+    match proto {
         None | Some("") => ("tcp", port),
         Some(proto) => (proto, port),
     }

@@ -32,6 +32,8 @@ pub struct LoadOptions {
     pub texts: std::collections::HashMap<PathBuf, String>,
     /// Do not load the override file beside the main file (the main file came from stdin).
     pub skip_override: bool,
+    /// Files merged after the main file, in order (`-f a -f b`), instead of its override file.
+    pub extra_files: Vec<PathBuf>,
 }
 
 impl LoadOptions {
@@ -135,8 +137,18 @@ impl Project {
         let main_id = loader.add_file(main, text, env.clone())?;
         loader.project.v1_layout = is_v1_layout(&loader.project.files[main_id]);
         loader.read_file_model(main_id, 0)?;
-        if let Some(over) = override_file_for(main).filter(|_| !options.skip_override) {
-            let id = loader.add_file(&over, None, env)?;
+        // Like `docker compose -f main -f more...`; with no more files, the override file
+        // beside a main file of a standard name, as Compose loads it.
+        let more: Vec<PathBuf> = if !options.extra_files.is_empty() {
+            options.extra_files.clone()
+        } else {
+            override_file_for(main)
+                .filter(|_| !options.skip_override)
+                .into_iter()
+                .collect()
+        };
+        for path in more {
+            let id = loader.add_file(&path, None, env.clone())?;
             loader.read_file_model(id, 0)?;
         }
         loader.finish();
@@ -202,26 +214,45 @@ impl Loader<'_> {
             offset: Some(e.offset),
             message: e.message,
         })?;
-        let root = tree
+        // Several documents in one file are merged in order, like several `-f` files.
+        let roots: Vec<NodeId> = tree
             .documents
             .iter()
             .flatten()
             .copied()
-            .find(|r| !tree.is_null(*r));
-        if let Some(r) = root {
-            if !tree.is_mapping(r) {
-                return Err(LoadFailure {
-                    path: path.to_path_buf(),
-                    text: Some(source),
-                    offset: Some(tree.span(r).start),
-                    message: "the top level of a compose file must be a mapping".into(),
-                });
-            }
+            .filter(|r| !tree.is_null(*r))
+            .collect();
+        if let Some(&r) = roots.iter().find(|r| !tree.is_mapping(**r)) {
+            return Err(LoadFailure {
+                path: path.to_path_buf(),
+                text: Some(source),
+                offset: Some(tree.span(r).start),
+                message: "the top level of a compose file must be a mapping".into(),
+            });
+        }
+        let root = roots.first().copied();
+        let empty_document = tree
+            .documents
+            .iter()
+            .any(|d| d.is_none_or(|r| tree.is_null(r)));
+        if roots.is_empty() || (empty_document && tree.documents.len() > 1) {
+            return Err(LoadFailure {
+                path: path.to_path_buf(),
+                text: Some(source),
+                offset: Some(0),
+                message: if roots.is_empty() {
+                    "empty compose file: it holds no document".into()
+                } else {
+                    "a document of this file is empty (Compose rejects an empty `---` document)"
+                        .into()
+                },
+            });
         }
         self.project.files.push(ComposeFile {
             path: path.to_path_buf(),
             tree,
             root,
+            roots,
             env,
         });
         Ok(self.project.files.len() - 1)
@@ -238,9 +269,18 @@ impl Loader<'_> {
 
     /// Adds the services, networks and includes of one file to the project.
     fn read_file_model(&mut self, file: FileId, depth: usize) -> Result<(), LoadFailure> {
-        let Some(root) = self.project.files[file].root else {
-            return Ok(());
-        };
+        for root in self.project.files[file].roots.clone() {
+            self.read_document_model(file, root, depth)?;
+        }
+        Ok(())
+    }
+
+    fn read_document_model(
+        &mut self,
+        file: FileId,
+        root: NodeId,
+        depth: usize,
+    ) -> Result<(), LoadFailure> {
         self.read_includes(file, root, depth)?;
         let services_node = if self.project.v1_layout && file == 0 {
             Some(root)
@@ -265,7 +305,7 @@ impl Loader<'_> {
                     }
                     self.add_service_layer(file, &name, key, value, depth)?;
                 }
-            } else if !tree.is_null(services) {
+            } else {
                 self.error(
                     file,
                     services,
@@ -466,9 +506,7 @@ impl Loader<'_> {
                         continue;
                     }
                 };
-                // An included file is its own project: its `.env` is the one beside it.
-                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                let env = match self.options.environment(&dir) {
+                let env = match self.include_environment(file, item, &path) {
                     Ok(env) => Arc::new(env),
                     Err(message) => {
                         self.error(file, item, message);
@@ -480,6 +518,55 @@ impl Loader<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Variables of an included project: its `env_file`s (long form, relative to the
+    /// including file) or the `.env` of its project directory, with the including
+    /// project's variables winning (measured: see docs/compose-facts.md).
+    fn include_environment(
+        &self,
+        file: FileId,
+        item: NodeId,
+        included: &Path,
+    ) -> Result<Environment, String> {
+        let tree = &self.project.files[file].tree;
+        let parent = self.project.files[file].env.clone();
+        let strings = |key: &str| -> Vec<String> {
+            let Some(v) = tree.get_value(item, key) else {
+                return Vec::new();
+            };
+            match tree.items(v) {
+                Some(list) => list
+                    .iter()
+                    .filter_map(|i| tree.as_str(*i).map(str::to_string))
+                    .collect(),
+                None => tree.as_str(v).map(str::to_string).into_iter().collect(),
+            }
+        };
+        let env_files: Vec<PathBuf> = match strings("env_file") {
+            files if !files.is_empty() => files
+                .iter()
+                .map(|f| self.resolve_path(file, &self.project.interpolate(file, f)))
+                .collect(),
+            _ => {
+                let dir = match strings("project_directory").first() {
+                    Some(d) => self.resolve_path(file, &self.project.interpolate(file, d)),
+                    None => included.parent().map(Path::to_path_buf).unwrap_or_default(),
+                };
+                vec![dir.join(".env")]
+            }
+        };
+        let lookup = |name: &str| parent.get(name).map(str::to_string);
+        let mut vars: Vec<(String, String)> = Vec::new();
+        for env_file in env_files {
+            match super::dotenv::read_dotenv_file(&env_file, &lookup) {
+                Ok(Some(pairs)) => vars.extend(pairs),
+                Ok(None) => {}
+                Err(e) => return Err(format!("{}: {e}", env_file.display())),
+            }
+        }
+        vars.extend(parent.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Ok(Environment::from_pairs(vars))
     }
 
     fn read_networks(&mut self, file: FileId, root: NodeId) {

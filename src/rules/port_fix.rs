@@ -58,9 +58,11 @@ fn short_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> 
     let prefix = settings.bind_prefix();
     let quote_char = dominant_quote(tree);
     if binding.syntax == PortSyntax::Integer {
+        // The decimal value, not the text: `010` is port 8 to Compose.
+        let port = binding.target.to_compose_string();
         return Some(vec![Edit::replace(
             span,
-            quote(&format!("{prefix}::{raw}"), quote_char),
+            quote(&format!("{prefix}::{port}"), quote_char),
         )]);
     }
     let pieces = binding.pieces.as_ref()?;

@@ -189,6 +189,13 @@ fn plain_scalars_resolve_as_yaml_1_2() {
     assert_eq!(resolve_plain("1.5"), ScalarType::Float);
     assert_eq!(resolve_plain("127.0.0.1"), ScalarType::Str);
     assert_eq!(resolve_plain("True"), ScalarType::Bool(true));
+    // As go-yaml v3 reads them for Compose (measured with docker-compose config).
+    assert_eq!(resolve_plain("010"), ScalarType::Int(8));
+    assert_eq!(resolve_plain("0o11"), ScalarType::Int(9));
+    assert_eq!(resolve_plain("0x1F92"), ScalarType::Int(8082));
+    assert_eq!(resolve_plain("1_000"), ScalarType::Int(1000));
+    assert_eq!(resolve_plain("+1001"), ScalarType::Int(1001));
+    assert_eq!(resolve_plain("0084"), ScalarType::Float);
 }
 
 #[test]

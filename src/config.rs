@@ -1,0 +1,499 @@
+//! `composeguard.toml` / `.composeguard.toml`: found from the linted file upward, or given
+//! with `--config`. Unknown keys, wrong types and unknown rule ids are errors that point at
+//! the line of the config file.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::catalog::{Catalogue, Category};
+use crate::diagnostic::Severity;
+use crate::rules::RuleMeta;
+use crate::settings::Settings;
+
+pub const CONFIG_NAMES: [&str; 2] = ["composeguard.toml", ".composeguard.toml"];
+
+/// The config file as written.
+#[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "composeguard configuration")]
+pub struct ConfigFile {
+    /// Rules or categories to enable, replacing the default set (`"all"` for every rule).
+    #[schemars(with = "Option<Vec<String>>")]
+    pub select: Option<Vec<Spanned<String>>>,
+    /// Rules or categories to enable on top of the default set.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub extend_select: Vec<Spanned<String>>,
+    /// Rules or categories to disable.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ignore: Vec<Spanned<String>>,
+    /// Severity per rule id.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Severity>")]
+    pub severity: BTreeMap<Spanned<String>, Severity>,
+    /// The lowest severity that makes `check` exit 1 (default: warning).
+    pub fail_on: Option<Severity>,
+    /// The address the fixer binds exposed ports to (default 127.0.0.1).
+    #[schemars(with = "Option<String>")]
+    pub bind_address: Option<Spanned<String>>,
+    /// Globs of paths not to check when searching folders.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Globs of extra file names to check when searching folders (besides compose file names).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Rules to ignore in files matching a glob (relative to the config file's folder).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
+    pub per_file_ignores: BTreeMap<String, Vec<Spanned<String>>>,
+    /// Services (by name) that are public on purpose.
+    #[serde(default)]
+    pub public_services: Vec<String>,
+    /// Images (`nginx`, `myorg/gateway`) that are public on purpose.
+    #[serde(default)]
+    pub public_images: Vec<String>,
+    /// Extra sensitive software.
+    #[serde(default)]
+    pub sensitive: SensitiveConfig,
+    /// How inline suppressions are checked.
+    #[serde(default)]
+    pub suppressions: SuppressionConfig,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SensitiveConfig {
+    /// Image patterns (catalogue syntax: `myorg/db`, `*/postgres`) with their category.
+    #[serde(default)]
+    pub images: Vec<SensitiveImage>,
+    /// Container ports that mark a service with an unknown image as sensitive.
+    #[serde(default)]
+    pub ports: Vec<u16>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SensitiveImage {
+    pub pattern: String,
+    #[serde(default = "default_category")]
+    pub category: String,
+}
+
+fn default_category() -> String {
+    "database".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SuppressionConfig {
+    /// Report a suppression comment that gives no reason.
+    #[serde(default = "yes")]
+    pub require_reason: bool,
+    /// Report a suppression comment that suppresses nothing.
+    #[serde(default = "yes")]
+    pub report_unused: bool,
+}
+
+impl Default for SuppressionConfig {
+    fn default() -> Self {
+        SuppressionConfig {
+            require_reason: true,
+            report_unused: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A config problem, at a byte range of the config file when known.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub span: Option<Range<usize>>,
+    pub message: String,
+}
+
+impl ConfigError {
+    /// Renders with the config source shown (miette).
+    pub fn render(&self, color: bool) -> String {
+        use miette::{
+            GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
+        };
+        let mut diagnostic = MietteDiagnostic::new(self.message.clone()).with_code("config");
+        if let Some(span) = &self.span {
+            diagnostic =
+                diagnostic.with_label(LabeledSpan::new_primary_with_span(None, span.clone()));
+        }
+        let source = NamedSource::new(self.path.display().to_string(), self.text.to_string())
+            .with_language("toml");
+        let report = miette::Report::new(diagnostic).with_source_code(source);
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let mut out = String::new();
+        let _ = GraphicalReportHandler::new_themed(theme).render_report(&mut out, report.as_ref());
+        out
+    }
+}
+
+/// The resolved configuration for a file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    pub file: ConfigFile,
+    pub settings: Settings,
+    pub fail_on: Severity,
+    pub catalogue: Arc<Catalogue>,
+    exclude: GlobSet,
+    include: GlobSet,
+    per_file: Vec<(GlobSet, Vec<String>)>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::resolve(None, ConfigFile::default(), Arc::from(""))
+            .expect("the default config is valid")
+    }
+}
+
+/// Command-line options that override the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<Severity>,
+    pub bind_address: Option<String>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text: Arc<str> = match std::fs::read_to_string(path) {
+            Ok(t) => Arc::from(t),
+            Err(e) => {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    text: Arc::from(""),
+                    span: None,
+                    message: format!("cannot read the config file: {e}"),
+                });
+            }
+        };
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            text: text.clone(),
+            span: e.span(),
+            message: e.message().to_string(),
+        })?;
+        Config::resolve(Some(path.to_path_buf()), file, text)
+    }
+
+    fn resolve(
+        path: Option<PathBuf>,
+        file: ConfigFile,
+        text: Arc<str>,
+    ) -> Result<Config, ConfigError> {
+        let error = |span: Option<Range<usize>>, message: String| ConfigError {
+            path: path.clone().unwrap_or_default(),
+            text: text.clone(),
+            span,
+            message,
+        };
+        let selectors = file
+            .select
+            .iter()
+            .flatten()
+            .chain(&file.extend_select)
+            .chain(&file.ignore)
+            .chain(file.severity.keys())
+            .chain(file.per_file_ignores.values().flatten());
+        for selector in selectors {
+            if !is_known_selector(selector.get_ref()) {
+                return Err(error(
+                    Some(selector.span()),
+                    format!("unknown rule or category {:?}", selector.get_ref()),
+                ));
+            }
+        }
+        let mut settings = Settings::default();
+        if let Some(bind) = &file.bind_address {
+            let bare = bind.get_ref().trim_start_matches('[').trim_end_matches(']');
+            if bare.parse::<std::net::IpAddr>().is_err() {
+                return Err(error(
+                    Some(bind.span()),
+                    format!("bind-address {:?} is not an IP address", bind.get_ref()),
+                ));
+            }
+            settings.bind_address = bare.to_string();
+        }
+        settings.public_services = file.public_services.clone();
+        settings.public_images = file.public_images.clone();
+        let globs = |patterns: &[String]| -> Result<GlobSet, ConfigError> {
+            let mut builder = GlobSetBuilder::new();
+            for p in patterns {
+                builder.add(
+                    Glob::new(p).map_err(|e| error(None, format!("invalid glob {p:?}: {e}")))?,
+                );
+            }
+            builder.build().map_err(|e| error(None, e.to_string()))
+        };
+        let exclude = globs(&file.exclude)?;
+        let include = globs(&file.include)?;
+        let mut per_file = Vec::new();
+        for (pattern, rules) in &file.per_file_ignores {
+            per_file.push((
+                globs(std::slice::from_ref(pattern))?,
+                rules.iter().map(|r| r.get_ref().clone()).collect(),
+            ));
+        }
+        let catalogue = if file.sensitive.images.is_empty() && file.sensitive.ports.is_empty() {
+            Arc::new(Catalogue::builtin().clone())
+        } else {
+            let mut images = Vec::new();
+            for image in &file.sensitive.images {
+                let category: Category = image.category.parse().map_err(|_| {
+                    error(
+                        None,
+                        format!(
+                            "unknown category {:?} for image {:?}",
+                            image.category, image.pattern
+                        ),
+                    )
+                })?;
+                images.push((image.pattern.clone(), category));
+            }
+            Arc::new(
+                Catalogue::try_with_extra(&images, &file.sensitive.ports)
+                    .map_err(|e| error(None, format!("sensitive images: {e}")))?,
+            )
+        };
+        Ok(Config {
+            path,
+            fail_on: file.fail_on.unwrap_or(Severity::Warning),
+            settings,
+            catalogue,
+            exclude,
+            include,
+            per_file,
+            file,
+        })
+    }
+
+    /// Applies command-line overrides (already validated by the caller with [`is_known_selector`]).
+    pub fn with_overrides(mut self, overrides: &Overrides) -> Config {
+        if let Some(select) = &overrides.select {
+            self.file.select = Some(
+                select
+                    .iter()
+                    .map(|s| Spanned::new(0..0, s.clone()))
+                    .collect(),
+            );
+        }
+        self.file.extend_select.extend(
+            overrides
+                .extend_select
+                .iter()
+                .map(|s| Spanned::new(0..0, s.clone())),
+        );
+        self.file.ignore.extend(
+            overrides
+                .ignore
+                .iter()
+                .map(|s| Spanned::new(0..0, s.clone())),
+        );
+        if let Some(f) = overrides.fail_on {
+            self.fail_on = f;
+            self.file.fail_on = Some(f);
+        }
+        if let Some(bind) = &overrides.bind_address {
+            self.settings.bind_address = bind
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string();
+        }
+        self
+    }
+
+    /// Whether a rule runs (for files not matched by a per-file ignore).
+    pub fn is_enabled(&self, meta: &RuleMeta) -> bool {
+        let matches = |s: &Spanned<String>| selector_matches(s.get_ref(), meta);
+        let selected = match &self.file.select {
+            Some(select) => select.iter().any(matches),
+            None => meta.default_enabled,
+        } || self.file.extend_select.iter().any(matches);
+        selected && !self.file.ignore.iter().any(matches)
+    }
+
+    /// Whether a rule is ignored for one file by `per-file-ignores`.
+    pub fn is_ignored_for(&self, rule: &str, file: &Path) -> bool {
+        if self.per_file.is_empty() {
+            return false;
+        }
+        let relative = self.relative(file);
+        let Some(meta) = crate::rules::find(rule).map(|r| r.meta) else {
+            return false;
+        };
+        self.per_file.iter().any(|(set, rules)| {
+            set.is_match(&relative) && rules.iter().any(|r| selector_matches(r, &meta))
+        })
+    }
+
+    pub fn severity_of(&self, meta: &RuleMeta) -> Severity {
+        self.file
+            .severity
+            .iter()
+            .find(|(k, _)| k.get_ref() == meta.id)
+            .map(|(_, v)| *v)
+            .unwrap_or(meta.severity)
+    }
+
+    /// The `exclude` globs match this path (relative to the config's folder, or as given).
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        !self.exclude.is_empty()
+            && (self.exclude.is_match(path) || self.exclude.is_match(self.relative(path)))
+    }
+
+    /// The `include` globs match this file (an extra name to check when searching folders).
+    pub fn is_included(&self, path: &Path) -> bool {
+        !self.include.is_empty()
+            && (self.include.is_match(path)
+                || self.include.is_match(self.relative(path))
+                || path.file_name().is_some_and(|n| self.include.is_match(n)))
+    }
+
+    fn relative(&self, file: &Path) -> PathBuf {
+        let file = file.strip_prefix("./").unwrap_or(file);
+        let Some(dir) = self.path.as_ref().and_then(|p| p.parent()) else {
+            return file.to_path_buf();
+        };
+        let absolute = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(p)
+            }
+        };
+        let (dir, file) = (absolute(dir), absolute(file));
+        file.strip_prefix(&dir)
+            .map(Path::to_path_buf)
+            .unwrap_or(file)
+    }
+
+    /// The resolved configuration as TOML (`composeguard config`).
+    pub fn to_toml(&self) -> String {
+        let enabled: Vec<&str> = crate::rules::RULES
+            .iter()
+            .filter(|r| self.is_enabled(&r.meta))
+            .map(|r| r.meta.id)
+            .collect();
+        let mut out = String::new();
+        out.push_str(&format!(
+            "# config file: {}\n",
+            self.path
+                .as_ref()
+                .map_or("none (defaults)".to_string(), |p| p.display().to_string())
+        ));
+        out.push_str(&format!("fail-on = {:?}\n", self.fail_on.as_str()));
+        out.push_str(&format!(
+            "bind-address = {:?}\n",
+            self.settings.bind_address
+        ));
+        out.push_str(&format!("enabled-rules = {enabled:?}\n"));
+        out.push_str(&format!(
+            "public-services = {:?}\n",
+            self.settings.public_services
+        ));
+        out.push_str(&format!(
+            "public-images = {:?}\n",
+            self.settings.public_images
+        ));
+        out.push_str(&format!(
+            "exclude = {:?}\ninclude = {:?}\n",
+            self.file.exclude, self.file.include
+        ));
+        if !self.file.severity.is_empty() {
+            out.push_str("\n[severity]\n");
+            for (k, v) in &self.file.severity {
+                out.push_str(&format!("{:?} = {:?}\n", k.get_ref(), v.as_str()));
+            }
+        }
+        if !self.file.per_file_ignores.is_empty() {
+            out.push_str("\n[per-file-ignores]\n");
+            for (k, v) in &self.file.per_file_ignores {
+                let rules: Vec<&String> = v.iter().map(|s| s.get_ref()).collect();
+                out.push_str(&format!("{k:?} = {rules:?}\n"));
+            }
+        }
+        out.push_str(&format!(
+            "\n[suppressions]\nrequire-reason = {}\nreport-unused = {}\n",
+            self.file.suppressions.require_reason, self.file.suppressions.report_unused
+        ));
+        out.push_str(&format!(
+            "\n# sensitive catalogue: {} entries\n",
+            self.catalogue.len()
+        ));
+        out
+    }
+}
+
+/// `all`, a rule id or a category.
+pub fn is_known_selector(selector: &str) -> bool {
+    selector == "all"
+        || crate::rules::RULES
+            .iter()
+            .any(|r| r.meta.id == selector || r.meta.category == selector)
+}
+
+fn selector_matches(selector: &str, meta: &RuleMeta) -> bool {
+    selector == "all" || selector == meta.id || selector == meta.category
+}
+
+/// The nearest config file from `start` (a file or folder) upward.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = if start.is_absolute() {
+        start.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(start)
+    };
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        for name in CONFIG_NAMES {
+            let candidate = d.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// The JSON Schema of the config file (kept in the repo as composeguard.schema.json).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(ConfigFile);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serialises");
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests;

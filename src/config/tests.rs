@@ -1,0 +1,140 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("composeguard.toml");
+    std::fs::write(&path, text).unwrap();
+    Config::load(&path)
+}
+
+fn meta(id: &str) -> RuleMeta {
+    crate::rules::find(id).expect("rule exists").meta
+}
+
+#[test]
+fn defaults() {
+    let config = Config::default();
+    assert_eq!(config.fail_on, Severity::Warning);
+    assert_eq!(config.settings.bind_address, "127.0.0.1");
+    assert!(config.is_enabled(&meta("sensitive-port-exposed")));
+}
+
+#[test]
+fn select_ignore_and_categories() {
+    let config =
+        parse("select = [\"exposure\"]\nignore = [\"port-exposed-all-interfaces\"]\n").unwrap();
+    assert!(config.is_enabled(&meta("sensitive-port-exposed")));
+    assert!(!config.is_enabled(&meta("port-exposed-all-interfaces")));
+    assert!(!config.is_enabled(&meta("invalid-compose")));
+    let config = parse("extend-select = [\"all\"]\n").unwrap();
+    assert!(
+        crate::rules::RULES
+            .iter()
+            .all(|r| config.is_enabled(&r.meta))
+    );
+}
+
+#[test]
+fn severity_fail_on_bind_and_public() {
+    let config = parse(
+        "fail-on = \"error\"\nbind-address = \"::1\"\npublic-services = [\"web\"]\n[severity]\nport-exposed-all-interfaces = \"error\"\n",
+    )
+    .unwrap();
+    assert_eq!(config.fail_on, Severity::Error);
+    assert_eq!(config.settings.bind_address, "::1");
+    assert_eq!(config.settings.public_services, ["web"]);
+    assert_eq!(
+        config.severity_of(&meta("port-exposed-all-interfaces")),
+        Severity::Error
+    );
+    assert_eq!(
+        config.severity_of(&meta("sensitive-port-exposed")),
+        Severity::Error
+    );
+}
+
+#[test]
+fn errors_point_at_the_line() {
+    let text = "fail-on = \"warning\"\nselect = [\"exposure\", \"no-such-rule\"]\n";
+    let err = parse(text).unwrap_err();
+    assert!(err.message.contains("no-such-rule"), "{}", err.message);
+    let span = err.span.clone().unwrap();
+    assert_eq!(&text[span], "\"no-such-rule\"");
+    let rendered = err.render(false);
+    assert!(rendered.contains("composeguard.toml:2:"), "{rendered}");
+
+    let err = parse("unknown-key = 1\n").unwrap_err();
+    assert!(err.message.contains("unknown field"), "{}", err.message);
+    assert_eq!(err.span, Some(0..11));
+
+    let err = parse("fail-on = 3\n").unwrap_err();
+    assert!(err.span.is_some());
+    let err = parse("bind-address = \"localhost\"\n").unwrap_err();
+    assert!(err.message.contains("not an IP address"));
+    let err = parse("[severity]\nnope = \"error\"\n").unwrap_err();
+    assert!(err.message.contains("nope"));
+}
+
+#[test]
+fn per_file_ignores_and_globs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("composeguard.toml");
+    std::fs::write(
+        &path,
+        "exclude = [\"vendor/**\"]\ninclude = [\"*.compose.yml\"]\n[per-file-ignores]\n\"dev/*.yaml\" = [\"exposure\"]\n",
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    assert!(config.is_ignored_for(
+        "sensitive-port-exposed",
+        &dir.path().join("dev/compose.yaml")
+    ));
+    assert!(!config.is_ignored_for(
+        "sensitive-port-exposed",
+        &dir.path().join("prod/compose.yaml")
+    ));
+    assert!(!config.is_ignored_for("invalid-compose", &dir.path().join("dev/compose.yaml")));
+    assert!(config.is_excluded(&dir.path().join("vendor/x/compose.yaml")));
+    assert!(config.is_included(&dir.path().join("app.compose.yml")));
+}
+
+#[test]
+fn extra_sensitive_images() {
+    let config = parse("[sensitive]\nimages = [{ pattern = \"myorg/ledger-db\", category = \"database\" }]\nports = [7777]\n").unwrap();
+    let image =
+        crate::compose::image::ImageRef::parse("registry.example.com/myorg/ledger-db:3").unwrap();
+    assert!(config.catalogue.match_image(&image).is_some());
+    assert!(config.catalogue.match_port(7777).is_some());
+    assert!(parse("[sensitive]\nimages = [{ pattern = \"x\", category = \"nope\" }]\n").is_err());
+}
+
+#[test]
+fn nearest_config_upward() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+    std::fs::write(dir.path().join(".composeguard.toml"), "").unwrap();
+    std::fs::write(dir.path().join("a/b/compose.yaml"), "").unwrap();
+    assert_eq!(
+        find_config(&dir.path().join("a/b/compose.yaml")),
+        Some(dir.path().join(".composeguard.toml"))
+    );
+    std::fs::write(dir.path().join("a/composeguard.toml"), "").unwrap();
+    assert_eq!(
+        find_config(&dir.path().join("a/b/compose.yaml")),
+        Some(dir.path().join("a/composeguard.toml"))
+    );
+}
+
+#[test]
+fn the_committed_schema_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("composeguard.schema.json");
+    let generated = json_schema();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        committed, generated,
+        "composeguard.schema.json is stale: run UPDATE_SCHEMA=1 cargo test --lib config"
+    );
+}

