@@ -250,3 +250,120 @@ fn rules_are_listed_and_documented() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn rule_selection_and_fail_on_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  web:\n    image: ghcr.io/x/web:1\n    ports: [\"8080:8080\"]\n",
+    );
+    // A warning fails by default, not with --fail-on error.
+    composeguard().arg("check").arg(&file).assert().code(1);
+    composeguard()
+        .args(["check", "--fail-on", "error"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    composeguard()
+        .args(["check", "--ignore", "exposure"])
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("All checks passed"));
+    composeguard()
+        .args(["check", "--select", "sensitive-port-exposed"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    composeguard()
+        .args(["check", "--select", "no-such-rule"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no-such-rule"));
+}
+
+#[test]
+fn config_file_is_found_upward_and_can_be_overridden() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "composeguard.toml", "fail-on = \"error\"\n");
+    let file = write(
+        dir.path(),
+        "app/compose.yaml",
+        "services:\n  web:\n    image: ghcr.io/x/web:1\n    ports: [\"8080:8080\"]\n",
+    );
+    composeguard().arg("check").arg(&file).assert().code(0);
+    composeguard()
+        .args(["check", "--isolated"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    let other = write(dir.path(), "other.toml", "ignore = [\"exposure\"]\n");
+    composeguard()
+        .arg("check")
+        .arg("--config")
+        .arg(&other)
+        .arg("--isolated")
+        .arg(&file)
+        .assert()
+        .code(2);
+    composeguard()
+        .arg("check")
+        .arg("--config")
+        .arg(&other)
+        .arg(&file)
+        .assert()
+        .code(0);
+    // The resolved configuration and the schema.
+    let out = composeguard().arg("config").arg(&file).assert().code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("fail-on = \"error\"") && stdout.contains("composeguard.toml"),
+        "{stdout}"
+    );
+    let out = composeguard().args(["config", "--schema"]).assert().code(0);
+    let schema: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(schema["properties"]["fail-on"].is_object());
+}
+
+#[test]
+fn a_bad_config_is_an_error_pointing_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "composeguard.toml",
+        "fail-on = \"error\"\nselct = [\"exposure\"]\n",
+    );
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let out = composeguard().arg("check").arg(&file).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("unknown field `selct`") && stderr.contains("composeguard.toml:2:1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn output_file_gets_the_format_and_the_terminal_the_human_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let report = dir.path().join("report.txt");
+    let out = composeguard()
+        .args(["check", "--output-format", "concise", "--output-file"])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("help:"),
+        "the terminal shows the human view: {stdout}"
+    );
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        written.contains(":5:9: error sensitive-port-exposed"),
+        "{written}"
+    );
+}
