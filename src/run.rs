@@ -62,6 +62,8 @@ pub struct ConfigResolver {
     args: ConfigArgs,
     overrides: Overrides,
     cache: HashMap<Option<PathBuf>, Arc<Config>>,
+    /// The config file found for each folder, so a folder's ancestors are searched once.
+    found: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl ConfigResolver {
@@ -70,6 +72,7 @@ impl ConfigResolver {
             args: args.clone(),
             overrides,
             cache: HashMap::new(),
+            found: HashMap::new(),
         }
     }
 
@@ -80,7 +83,15 @@ impl ConfigResolver {
         } else if let Some(explicit) = &self.args.config {
             Some(explicit.clone())
         } else {
-            find_config(path)
+            let dir = if path.is_dir() {
+                path.to_path_buf()
+            } else {
+                path.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            self.found
+                .entry(dir)
+                .or_insert_with_key(|dir| find_config(dir))
+                .clone()
         };
         if let Some(config) = self.cache.get(&source) {
             return Ok(config.clone());
@@ -201,7 +212,13 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
                 unsafe_fixes: args.unsafe_fixes,
                 load: LoadOptions::default(),
             };
-            (config.fail_on, check_project(path, None, &options))
+            let mut outcome = check_project(path, None, &options);
+            // Keep only what will be printed or written: memory stays flat over many files.
+            if let Ok(o) = &mut outcome {
+                o.files
+                    .retain(|f| !f.diagnostics.is_empty() || f.fixed.is_some());
+            }
+            (config.fail_on, outcome)
         })
         .collect();
     let mut seen: HashSet<(PathBuf, &'static str, usize, usize)> = HashSet::new();
