@@ -236,6 +236,8 @@ impl Parser<'_> {
                 c if c.is_alphabetic() || c.is_numeric() => {}
                 c => {
                     let line = text[src..].split('\n').next().unwrap_or_default();
+                    // Go's `%q` of the character as a string: `"#"`, not `'#'`.
+                    let c = c.to_string();
                     return Err(self.error(
                         start,
                         format!("unexpected character {c:?} in variable name {line:?}"),

@@ -42,8 +42,25 @@ impl LoadOptions {
             Some(vars) => Environment::with_process_env(dir, vars.iter().cloned()),
             None => Environment::for_project_dir(dir),
         };
-        result.map_err(|e| format!("{}: {}", dir.join(".env").display(), e))
+        let mut env = result.map_err(|e| format!("{}: {}", dir.join(".env").display(), e))?;
+        // Compose also offers the project's folder and name to interpolation.
+        let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        env.insert_if_unset("PWD", absolute.display().to_string());
+        let name = absolute.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        env.insert_if_unset("COMPOSE_PROJECT_NAME", project_name(name));
+        Ok(env)
     }
+}
+
+/// A folder name as Compose makes a project name of it: lower case, only `a-z0-9_-`.
+fn project_name(folder: &str) -> String {
+    folder
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect::<String>()
+        .trim_start_matches(['_', '-'])
+        .to_string()
 }
 
 /// The override file Compose loads with a main file of a standard name, if present.
