@@ -81,6 +81,9 @@ pub struct CheckArgs {
     /// The lowest severity that makes the exit code 1.
     #[arg(long, value_parser = ["error", "warning", "info"])]
     pub fail_on: Option<String>,
+    /// Exit 0 even when findings remain (errors still exit 2): for format-on-save.
+    #[arg(long)]
+    pub exit_zero: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Colour: auto (on a terminal), always, never.

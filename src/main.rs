@@ -5,6 +5,11 @@ use composeguard::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The language server reads and writes the standard streams from its own threads:
+    // start it before this thread locks them.
+    if let Command::Server = cli.command {
+        return ExitCode::from(composeguard::lsp::run() as u8);
+    }
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
@@ -19,7 +24,7 @@ fn main() -> ExitCode {
             config,
         } => composeguard::run::show_config(path.as_deref(), *schema, config, &mut io),
         Command::Tunnel(args) => composeguard::tunnel::run(args, &mut io),
-        Command::Server => composeguard::lsp::run(),
+        Command::Server => unreachable!("handled above"),
     };
     ExitCode::from(code as u8)
 }

@@ -405,7 +405,7 @@ fn count(tally: &mut Tally, diagnostics: &[crate::diagnostic::Diagnostic], fail_
 fn exit_code(tally: &Tally, args: &CheckArgs) -> i32 {
     if tally.errors > 0 {
         EXIT_ERROR
-    } else if tally.failing > 0 || (args.diff && tally.changed_files > 0) {
+    } else if !args.exit_zero && (tally.failing > 0 || (args.diff && tally.changed_files > 0)) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

@@ -165,6 +165,19 @@ fn stdin_fix_prints_the_whole_document() {
     let out = out.get_output();
     assert_eq!(String::from_utf8_lossy(&out.stdout), web);
     assert!(String::from_utf8_lossy(&out.stderr).contains("port-exposed-all-interfaces"));
+    // --exit-zero: findings do not fail a format-on-save.
+    composeguard()
+        .args([
+            "check",
+            "--fix",
+            "--exit-zero",
+            "--stdin-filename",
+            "compose.yaml",
+            "-",
+        ])
+        .write_stdin(web)
+        .assert()
+        .code(0);
     // Invalid input: the text back unchanged, an error with its position, exit 2.
     let out = composeguard()
         .args(["check", "--fix", "--stdin-filename", "c.yaml", "-"])

@@ -1,0 +1,140 @@
+//! The language server with a real client: headless Neovim (0.7 or later, Debian's
+//! `neovim` package) runs `tests/nvim/lsp_e2e.lua`, which opens a compose file, waits for
+//! the diagnostics, applies a quick fix, formats, and writes the buffer's text out.
+//!
+//! Without `nvim` on PATH the test skips with a notice, unless COMPOSEGUARD_REQUIRE_ORACLE=1
+//! (CI), where it fails.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+const COMPOSE: &str = r#"services:
+  db: {image: postgres:16, labels: {note: "café 😀"}, ports: ["5432:5432"]}
+  cache:
+    image: redis:7
+    ports:
+      - "6379:6379" # a comment that stays
+  web:
+    build: .
+    ports:
+      - "8000:8000"
+"#;
+
+/// The quick fix fixed the db, formatting the cache; the web app is left (its fix is unsafe).
+const EXPECTED: &str = r#"services:
+  db: {image: postgres:16, labels: {note: "café 😀"}, ports: ["127.0.0.1:5432:5432"]}
+  cache:
+    image: redis:7
+    ports:
+      - "127.0.0.1:6379:6379" # a comment that stays
+  web:
+    build: .
+    ports:
+      - "8000:8000"
+"#;
+
+fn skip_or_fail(why: &str) {
+    if std::env::var("COMPOSEGUARD_REQUIRE_ORACLE").is_ok_and(|v| v == "1") {
+        panic!(
+            "{why} (COMPOSEGUARD_REQUIRE_ORACLE=1; install it with `apt-get install -y neovim`)"
+        );
+    }
+    eprintln!("SKIPPED lsp_nvim: {why} (install it with `apt-get install -y neovim`)");
+}
+
+/// `nvim`'s version when it is 0.7 or later.
+fn nvim_version() -> Result<(u32, u32), String> {
+    let output = Command::new("nvim")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("nvim is not available: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let first = text.lines().next().unwrap_or("");
+    let version = first
+        .strip_prefix("NVIM v")
+        .ok_or_else(|| format!("cannot read the nvim version from {first:?}"))?;
+    let mut parts = version
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if (major, minor) < (0, 7) {
+        return Err(format!("nvim {version} is older than 0.7"));
+    }
+    Ok((major, minor))
+}
+
+#[test]
+fn neovim_applies_a_quick_fix_and_formats() {
+    if let Err(why) = nvim_version() {
+        skip_or_fail(&why);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let work = root.join("project");
+    let home = root.join("home");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    // Only the rules this test is about, whatever other rules come to exist.
+    std::fs::write(
+        work.join("composeguard.toml"),
+        "select = [\"sensitive-port-exposed\", \"port-exposed-all-interfaces\"]\n",
+    )
+    .unwrap();
+    let compose = work.join("compose.yaml");
+    std::fs::write(&compose, COMPOSE).unwrap();
+    let result = root.join("result.yaml");
+    let error = root.join("error.txt");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/lsp_e2e.lua");
+
+    let mut child = Command::new("nvim")
+        .args(["--headless", "--clean", "-n", "-u", "NONE", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .current_dir(&work)
+        .env("COMPOSEGUARD_BIN", env!("CARGO_BIN_EXE_composeguard"))
+        .env("COMPOSEGUARD_FILE", &compose)
+        .env("COMPOSEGUARD_RESULT", &result)
+        .env("COMPOSEGUARD_ERROR", &error)
+        // Neovim's state, cache (the LSP log) and config stay in the temporary folder.
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start nvim");
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "nvim did not finish in {TIMEOUT:?}; error file: {:?}",
+                std::fs::read_to_string(&error).ok()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    let why = std::fs::read_to_string(&error).unwrap_or_default();
+    assert!(
+        status.success() && why.is_empty(),
+        "nvim exited with {status}\n--- test failure ---\n{why}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    let fixed = std::fs::read_to_string(&result).expect("the script wrote the buffer");
+    assert_eq!(fixed, EXPECTED);
+    // Neovim never saved the buffer: the file on disk is as written.
+    assert_eq!(std::fs::read_to_string(&compose).unwrap(), COMPOSE);
+}
