@@ -229,6 +229,23 @@ impl Project {
         }
     }
 
+    /// The host IP Docker gives a port written without one: the `host_binding_ipv4` of the
+    /// service's only network (with several networks, or a `network_mode`, none applies).
+    pub fn default_host_ip(&self, service: &Service) -> Option<String> {
+        if self.service_value(service, "network_mode").is_some() {
+            return None;
+        }
+        let networks = self.service_networks(service);
+        let name = match networks.as_slice() {
+            [] => "default",
+            [one] => one.as_str(),
+            _ => return None,
+        };
+        self.network(name)
+            .and_then(|n| n.host_binding_ipv4.clone())
+            .filter(|ip| !ip.trim().is_empty())
+    }
+
     pub fn network(&self, name: &str) -> Option<&Network> {
         self.networks.iter().find(|n| n.name == name)
     }
