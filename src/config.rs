@@ -353,13 +353,19 @@ impl Config {
         })
     }
 
+    /// The rule's severity: the config's override, or the rule's default.
     pub fn severity_of(&self, meta: &RuleMeta) -> Severity {
+        self.severity_override(meta.id).unwrap_or(meta.severity)
+    }
+
+    /// The severity the config sets for a rule, if it sets one (a rule may otherwise give
+    /// a finding its own severity, e.g. a read-only mount as a warning).
+    pub fn severity_override(&self, rule: &str) -> Option<Severity> {
         self.file
             .severity
             .iter()
-            .find(|(k, _)| k.get_ref() == meta.id)
+            .find(|(k, _)| k.get_ref() == rule)
             .map(|(_, v)| *v)
-            .unwrap_or(meta.severity)
     }
 
     /// The `exclude` globs match this path (relative to the config's folder, or as given).

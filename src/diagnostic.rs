@@ -46,7 +46,8 @@ impl Severity {
 
 impl std::fmt::Display for Severity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        // `pad` honours width and alignment (`{:<8}` in tables).
+        f.pad(self.as_str())
     }
 }
 

@@ -19,18 +19,21 @@ pub fn is_compose_file_name(name: &str) -> bool {
 
 /// An override file whose base file is beside it: it is loaded with its base, not alone.
 pub fn is_override_of_sibling(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return false;
-    };
+    override_base(path).is_some()
+}
+
+/// The base file beside an override file (`compose.yaml` for `compose.override.yaml`).
+pub fn override_base(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name().and_then(|n| n.to_str())?;
     let base = match name {
         "compose.override.yaml" | "compose.override.yml" => ["compose.yaml", "compose.yml"],
         "docker-compose.override.yaml" | "docker-compose.override.yml" => {
             ["docker-compose.yaml", "docker-compose.yml"]
         }
-        _ => return false,
+        _ => return None,
     };
     let dir = path.parent().unwrap_or(Path::new(""));
-    base.iter().any(|b| dir.join(b).is_file())
+    base.iter().map(|b| dir.join(b)).find(|p| p.is_file())
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +58,11 @@ pub fn discover(paths: &[PathBuf], config: Option<&Config>) -> Discovered {
             }
         };
         if meta.is_file() {
-            found.files.push(path.clone());
+            // An override file named alone (pre-commit passes staged files) is checked
+            // through its base file, as Compose reads it.
+            found
+                .files
+                .push(override_base(path).unwrap_or_else(|| path.clone()));
             continue;
         }
         let walker = ignore::WalkBuilder::new(path)

@@ -73,8 +73,8 @@ pub fn lint(project: &Project, options: &CheckOptions) -> Vec<Diagnostic> {
     let mut diagnostics = rules::run(&ctx, &enabled);
     diagnostics.retain(|d| !config.is_ignored_for(d.rule, &project.files[d.file].path));
     for d in &mut diagnostics {
-        if let Some(rule) = rules::find(d.rule) {
-            d.severity = config.severity_of(&rule.meta);
+        if let Some(severity) = config.severity_override(d.rule) {
+            d.severity = severity;
         }
     }
     let suppressions = &config.file.suppressions;
@@ -210,15 +210,22 @@ pub fn verify(before: &Project, after: &Project, settings: &Settings) -> Result<
     let (b, a) = (before.normalised_ports(), after.normalised_ports());
     for (service, before_ports) in &b {
         let after_ports = a.get(service).map(Vec::as_slice).unwrap_or(&[]);
-        if before_ports.len() != after_ports.len() {
-            return Err(format!("service {service} has a different number of ports"));
-        }
-        for (x, y) in before_ports.iter().zip(after_ports) {
-            if !same_or_rebound(x, y, bind) {
-                return Err(format!(
-                    "a port of service {service} changed beyond its host IP"
-                ));
+        // Every port is kept (maybe rebound), or removed when it was on every interface:
+        // removing an exposed port only reduces exposure.
+        let mut next = 0;
+        for port in before_ports {
+            match after_ports.get(next) {
+                Some(now) if same_or_rebound(port, now, bind) => next += 1,
+                _ if port.host_ip.as_deref().is_none_or(is_wildcard_ip) => {}
+                _ => {
+                    return Err(format!(
+                        "a port of service {service} changed beyond its host IP"
+                    ));
+                }
             }
+        }
+        if next != after_ports.len() {
+            return Err(format!("service {service} gained ports"));
         }
     }
     Ok(())

@@ -117,9 +117,11 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     if a.is_empty() && b.is_empty() {
         return a.start == b.start;
     }
+    // An insertion at the start of a replaced range clashes too: which comes first is
+    // ambiguous, and either order can break the text.
     a.start < b.end && b.start < a.end
-        || (a.is_empty() && b.start < a.start && a.start < b.end)
-        || (b.is_empty() && a.start < b.start && b.start < a.end)
+        || (a.is_empty() && b.start <= a.start && a.start < b.end)
+        || (b.is_empty() && a.start <= b.start && b.start < a.end)
 }
 
 /// Writes a file atomically: a temporary file in the same folder, the original's permissions,
@@ -184,6 +186,21 @@ mod tests {
         let (out, n) = apply_fixes(text, [&a, &b, &c, &d]);
         assert_eq!(out, "01x23456789");
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn an_insertion_where_a_replacement_starts_waits() {
+        let text = "abc";
+        let replace = fix(vec![Edit::replace(0..2, "xy")]);
+        let insert = fix(vec![Edit::insert(0, ">")]);
+        assert_eq!(
+            apply_fixes(text, [&replace, &insert]),
+            ("xyc".to_string(), 1)
+        );
+        assert_eq!(
+            apply_fixes(text, [&insert, &replace]),
+            (">abc".to_string(), 1)
+        );
     }
 
     #[test]

@@ -231,6 +231,13 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
             Err(failure) => {
                 let _ = write!(io.stderr, "{}", render_failure(&failure));
                 tally.errors += 1;
+                // Machine formats (SARIF, annotations ...) carry the failure as a finding too.
+                if !matches!(
+                    args.output_format,
+                    OutputFormat::Human | OutputFormat::Concise
+                ) {
+                    reports.push(failure_report(&failure));
+                }
                 continue;
             }
         };
@@ -280,7 +287,15 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
     // After --fix only the findings left are shown, against the fixed text.
     emit_report(args, &reports, color, io, &mut tally);
     if !diffs.is_empty() {
-        let _ = io.stdout.write_all(diffs.as_bytes());
+        // A machine-readable report owns stdout: the diff goes to stderr then.
+        if matches!(
+            args.output_format,
+            OutputFormat::Human | OutputFormat::Concise
+        ) {
+            let _ = io.stdout.write_all(diffs.as_bytes());
+        } else {
+            let _ = io.stderr.write_all(diffs.as_bytes());
+        }
     }
     if args.output_format == OutputFormat::Human {
         let _ = io.stdout.write_all(summary(&tally, args).as_bytes());
@@ -453,6 +468,11 @@ fn emit_report(
     io: &mut Io,
     tally: &mut Tally,
 ) {
+    if args.output_format == OutputFormat::Github {
+        if let Err(e) = crate::report::github::append_step_summary(reports) {
+            let _ = writeln!(io.stderr, "error: $GITHUB_STEP_SUMMARY: {e}");
+        }
+    }
     match &args.output_file {
         Some(path) => {
             let report = render(reports, args.output_format, false);
@@ -474,6 +494,27 @@ fn emit_report(
 
 fn render(reports: &[FileReport], format: OutputFormat, color: bool) -> String {
     crate::report::render(format, reports, &crate::report::RenderContext { color })
+}
+
+/// A file that could not be loaded, as an `invalid-compose` finding at the problem.
+fn failure_report(failure: &LoadFailure) -> FileReport {
+    let text = failure
+        .text
+        .clone()
+        .unwrap_or_else(|| std::sync::Arc::from(""));
+    let at = failure.offset.unwrap_or(0).min(text.len());
+    let diagnostic = crate::diagnostic::Diagnostic::new(
+        "invalid-compose",
+        Severity::Error,
+        0,
+        at..at,
+        failure.message.clone(),
+    );
+    FileReport {
+        path: display_path(&failure.path),
+        text,
+        diagnostics: vec![diagnostic],
+    }
 }
 
 /// `file:line:col: error: message`, with the line shown when the text is known.
@@ -547,12 +588,18 @@ pub fn show_rule(id: &str, io: &mut Io) -> i32 {
             let m = &rule.meta;
             let _ = writeln!(
                 io.stdout,
-                "{} ({}, {}, {})\n\n{}",
+                "{} ({}, default severity {}, {}, {})\n{}\n\n{}",
                 m.id,
                 m.category,
                 m.severity,
+                if m.default_enabled {
+                    "on by default"
+                } else {
+                    "off by default"
+                },
                 if m.fixable { "fixable" } else { "not fixable" },
-                m.summary
+                m.summary,
+                m.docs.trim_end()
             );
             EXIT_CLEAN
         }

@@ -24,6 +24,7 @@ pub const UNUSED_META: RuleMeta = RuleMeta {
     default_enabled: true,
     fixable: false,
     summary: "A `# composeguard: ignore` comment that suppresses nothing",
+    docs: include_str!("../rules/docs/unused-suppression.md"),
 };
 
 pub const NO_REASON_META: RuleMeta = RuleMeta {
@@ -33,6 +34,7 @@ pub const NO_REASON_META: RuleMeta = RuleMeta {
     default_enabled: true,
     fixable: false,
     summary: "A `# composeguard: ignore` comment that does not say why",
+    docs: include_str!("../rules/docs/suppression-without-reason.md"),
 };
 
 const MARKER: &str = "composeguard:";

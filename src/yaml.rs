@@ -111,6 +111,7 @@ pub struct Tree {
     /// Root node of every document in the stream (a document may be empty: `None`).
     pub documents: Vec<Option<NodeId>>,
     pub comments: Vec<Comment>,
+    quote_counts: std::sync::OnceLock<(usize, usize)>,
 }
 
 enum Open {
@@ -144,6 +145,7 @@ impl Tree {
             nodes: Vec::new(),
             documents: Vec::new(),
             comments: Vec::new(),
+            quote_counts: std::sync::OnceLock::new(),
         };
         let base = text.as_ptr() as usize;
         let mut stack: Vec<Open> = Vec::new();
@@ -617,7 +619,12 @@ impl Tree {
     }
 
     /// How many scalars are double- and single-quoted: the file's dominant quote style.
+    /// Counted once per tree.
     pub fn quote_counts(&self) -> (usize, usize) {
+        *self.quote_counts.get_or_init(|| self.count_quotes())
+    }
+
+    fn count_quotes(&self) -> (usize, usize) {
         let mut counts = (0, 0);
         for node in &self.nodes {
             if let NodeKind::Scalar(s) = &node.kind {

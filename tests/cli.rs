@@ -230,7 +230,9 @@ fn bind_address_is_configurable() {
         "services:\n  db:\n    image: redis\n    ports:\n      - 6379:6379\n",
     );
     composeguard()
-        .args(["check", "--fix", "--bind", "10.8.0.1"])
+        .args([
+            "check", "--fix", "--select", "exposure", "--bind", "10.8.0.1",
+        ])
         .arg(&file)
         .assert()
         .code(0);

@@ -20,8 +20,7 @@ pub fn render(reports: &[FileReport], color: bool) -> String {
     for report in reports {
         let name = report.path.display().to_string();
         for d in &report.diagnostics {
-            let source =
-                NamedSource::new(name.clone(), report.text.to_string()).with_language("yaml");
+            let source = NamedSource::new(name.clone(), report.text.clone()).with_language("yaml");
             let diagnostic = to_miette(d).with_source_code(source);
             let _ = handler.render_report(&mut out, diagnostic.as_ref());
             out.push('\n');

@@ -27,6 +27,7 @@ pub const SENSITIVE_META: RuleMeta = RuleMeta {
     default_enabled: true,
     fixable: true,
     summary: "A database, cache, queue, admin UI or other sensitive service publishes a port on every interface",
+    docs: include_str!("../../rules/docs/sensitive-port-exposed.md"),
 };
 
 pub const ALL_INTERFACES_META: RuleMeta = RuleMeta {
@@ -36,6 +37,7 @@ pub const ALL_INTERFACES_META: RuleMeta = RuleMeta {
     default_enabled: true,
     fixable: true,
     summary: "A port is published on every interface of the host",
+    docs: include_str!("../../rules/docs/port-exposed-all-interfaces.md"),
 };
 
 /// Ports a reverse proxy publishes on purpose.
@@ -175,21 +177,12 @@ pub fn exposed_bindings<'p>(
     })
 }
 
-/// A port without host IP is bound to loopback when the service is on exactly one network and
-/// that network's `host_binding_ipv4` is a loopback address.
+/// A port without host IP is bound to loopback when the service's only network has a
+/// loopback `host_binding_ipv4`.
 fn default_bind_is_loopback(project: &Project, service: &Service) -> bool {
-    if project.service_value(service, "network_mode").is_some() {
-        return false;
-    }
-    let networks = project.service_networks(service);
-    let name = match networks.as_slice() {
-        [] => "default",
-        [one] => one.as_str(),
-        _ => return false,
-    };
     project
-        .network(name)
-        .and_then(|n| n.host_binding_ipv4.as_deref())
+        .default_host_ip(service)
+        .as_deref()
         .is_some_and(is_loopback_ip)
 }
 
@@ -286,7 +279,23 @@ fn diagnostic(
         span.clone(),
         message,
     )
-    .with_label(span, label)
+    .with_label(label_span(tree, binding, span), label)
     .with_help(help)
     .with_fix(fix)
+}
+
+/// The label goes under the scalar, or under the first line of a long-syntax mapping (a
+/// label over several lines is hard to read).
+fn label_span(
+    tree: &crate::yaml::Tree,
+    binding: &PortBinding,
+    span: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    if binding.syntax != PortSyntax::Long || tree.is_flow_collection(binding.at.node) {
+        return span;
+    }
+    match tree.own_entries(binding.at.node).and_then(|e| e.first()) {
+        Some((k, v)) => tree.span(*k).start..tree.span(*v).end,
+        None => span,
+    }
 }

@@ -12,6 +12,7 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
     fixable: false,
     summary: "A sensitive service uses the host's network stack (`network_mode: host`)",
+    docs: include_str!("../../rules/docs/sensitive-host-network.md"),
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {

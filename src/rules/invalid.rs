@@ -10,6 +10,7 @@ pub const META: RuleMeta = RuleMeta {
     default_enabled: true,
     fixable: false,
     summary: "A value Docker Compose would reject (wrong type, invalid port, unreadable include)",
+    docs: include_str!("../../rules/docs/invalid-compose.md"),
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -31,6 +32,7 @@ pub const V1_META: RuleMeta = RuleMeta {
     default_enabled: true,
     fixable: false,
     summary: "Services at the top level, as in a Compose v1 file: Docker Compose v2 does not read them",
+    docs: include_str!("../../rules/docs/compose-v1-layout.md"),
 };
 
 pub fn check_v1(ctx: &Context, out: &mut Vec<Diagnostic>) {

@@ -1,10 +1,31 @@
 //! The rule registry. One file per rule (or per small family of rules that share a check).
 
+mod auth_disabled;
+mod capabilities;
+mod common;
+mod docker_api;
+mod duplicates;
 mod exposure;
 mod host_network;
+mod images;
+mod internal_port;
 mod invalid;
+mod isolation;
+mod keys_order;
+mod limits;
+mod logging;
+mod mounts;
 pub mod port_fix;
+mod privileged;
+mod privileged_port;
+mod runs_as_root;
+mod secrets;
+mod security_opt;
 pub mod sensitivity;
+mod sexagesimal;
+mod tmpfs;
+mod version_key;
+mod wildcard_bind;
 
 use crate::catalog::Catalogue;
 use crate::compose::model::Project;
@@ -27,6 +48,9 @@ pub struct RuleMeta {
     pub default_enabled: bool,
     pub fixable: bool,
     pub summary: &'static str,
+    /// The rule's documentation (`rules/docs/<id>.md`): what it checks, why it matters, an
+    /// example before and after, references.
+    pub docs: &'static str,
 }
 
 pub struct Rule {
@@ -54,6 +78,122 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: host_network::META,
         check: host_network::check,
+    },
+    Rule {
+        meta: wildcard_bind::META,
+        check: wildcard_bind::check,
+    },
+    Rule {
+        meta: docker_api::META,
+        check: docker_api::check,
+    },
+    Rule {
+        meta: privileged_port::META,
+        check: privileged_port::check,
+    },
+    Rule {
+        meta: internal_port::META,
+        check: internal_port::check,
+    },
+    Rule {
+        meta: auth_disabled::META,
+        check: auth_disabled::check,
+    },
+    Rule {
+        meta: secrets::DEFAULT_META,
+        check: secrets::check_default,
+    },
+    Rule {
+        meta: secrets::HARDCODED_META,
+        check: secrets::check_hardcoded,
+    },
+    Rule {
+        meta: mounts::SOCKET_META,
+        check: mounts::check_socket,
+    },
+    Rule {
+        meta: privileged::META,
+        check: privileged::check,
+    },
+    Rule {
+        meta: capabilities::DANGEROUS_META,
+        check: capabilities::check_dangerous,
+    },
+    Rule {
+        meta: capabilities::DROP_ALL_META,
+        check: capabilities::check_drop_all,
+    },
+    Rule {
+        meta: security_opt::NNP_META,
+        check: security_opt::check_no_new_privileges,
+    },
+    Rule {
+        meta: security_opt::UNCONFINED_META,
+        check: security_opt::check_unconfined,
+    },
+    Rule {
+        meta: isolation::NAMESPACE_META,
+        check: isolation::check_namespace,
+    },
+    Rule {
+        meta: mounts::HOST_MOUNT_META,
+        check: mounts::check_host_mount,
+    },
+    Rule {
+        meta: mounts::PROPAGATION_META,
+        check: mounts::check_propagation,
+    },
+    Rule {
+        meta: isolation::DEVICE_META,
+        check: isolation::check_device,
+    },
+    Rule {
+        meta: logging::META,
+        check: logging::check,
+    },
+    Rule {
+        meta: runs_as_root::META,
+        check: runs_as_root::check,
+    },
+    Rule {
+        meta: tmpfs::META,
+        check: tmpfs::check,
+    },
+    Rule {
+        meta: limits::LIMITS_META,
+        check: limits::check_limits,
+    },
+    Rule {
+        meta: limits::READ_ONLY_META,
+        check: limits::check_read_only,
+    },
+    Rule {
+        meta: images::UNPINNED_META,
+        check: images::check_unpinned,
+    },
+    Rule {
+        meta: images::DIGEST_META,
+        check: images::check_digest,
+    },
+    Rule {
+        meta: duplicates::PORT_META,
+        check: duplicates::check_ports,
+    },
+    Rule {
+        meta: duplicates::NAME_META,
+        check: duplicates::check_names,
+    },
+    Rule {
+        meta: version_key::META,
+        check: version_key::check,
+    },
+    Rule {
+        meta: sexagesimal::META,
+        check: sexagesimal::check,
+    },
+    Rule {
+        meta: keys_order::META,
+        check: keys_order::check,
     },
 ];
 

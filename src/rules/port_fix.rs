@@ -66,8 +66,16 @@ fn short_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> 
         )]);
     }
     let pieces = binding.pieces.as_ref()?;
+    let style = tree.scalar(node)?.style;
+    let content_start = span.start + usize::from(style.is_quoted());
     if let Some(host) = &pieces.host_ip {
         // An explicit host IP (a wildcard, or a variable that is empty or a wildcard).
+        let (from, to) = (host.start - content_start, host.end - content_start);
+        let new_value = format!("{}{prefix}{}", &raw[..from], &raw[to..]);
+        if style == ScalarStyle::Plain && needs_quotes(&new_value, in_flow_sequence(tree, binding))
+        {
+            return Some(vec![Edit::replace(span, quote(&new_value, quote_char))]);
+        }
         return Some(vec![Edit::replace(host.clone(), prefix)]);
     }
     let insertion = if pieces.published.is_some() {
@@ -75,14 +83,12 @@ fn short_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> 
     } else {
         format!("{prefix}::")
     };
-    let style = tree.scalar(node)?.style;
     if style == ScalarStyle::Plain {
         let new_value = format!("{insertion}{raw}");
         if needs_quotes(&new_value, in_flow_sequence(tree, binding)) {
             return Some(vec![Edit::replace(span, quote(&new_value, quote_char))]);
         }
     }
-    let content_start = span.start + usize::from(style.is_quoted());
     Some(vec![Edit::insert(content_start, insertion)])
 }
 

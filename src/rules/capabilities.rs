@@ -1,0 +1,155 @@
+//! Linux capabilities: `dangerous-capability` and `no-cap-drop-all`.
+//!
+//! ## dangerous-capability
+//! Finds `cap_add` entries that give a container power over the host (case-insensitive, with
+//! or without the `CAP_` prefix): `ALL`, `SYS_ADMIN`, `SYS_MODULE` (errors: each is enough to
+//! escape), and `SYS_PTRACE`, `DAC_READ_SEARCH`, `NET_ADMIN`, `BPF`, `PERFMON`, `SYS_RAWIO`,
+//! `SYS_BOOT`, `SYS_TIME`, `MAC_ADMIN`, `MAC_OVERRIDE`, `SYSLOG`, `LINUX_IMMUTABLE` (warnings).
+//! Grant only what the service needs, and prefer a narrower capability where one exists.
+//!
+//! ## no-cap-drop-all
+//! Off by default. Finds services without `cap_drop: [ALL]`. Docker's default set still holds
+//! `CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `SETUID`, `SETGID`, `NET_RAW` and more; dropping all and
+//! adding back the few a service needs follows least privilege (CIS Docker Benchmark 5.3).
+
+use super::common::{Reporter, diagnostic, diagnostic_at, layer_items, service_key_span, str_at};
+use super::{Context, RuleMeta};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub const DANGEROUS_META: RuleMeta = RuleMeta {
+    id: "dangerous-capability",
+    category: "hardening",
+    severity: Severity::Warning,
+    default_enabled: true,
+    fixable: false,
+    summary: "A container is given a capability that reaches the host (ALL, SYS_ADMIN, NET_ADMIN, SYS_PTRACE ...)",
+    docs: include_str!("../../rules/docs/dangerous-capability.md"),
+};
+
+pub const DROP_ALL_META: RuleMeta = RuleMeta {
+    id: "no-cap-drop-all",
+    category: "hardening",
+    severity: Severity::Info,
+    default_enabled: false,
+    fixable: false,
+    summary: "A service keeps Docker's default capabilities (no `cap_drop: [ALL]`)",
+    docs: include_str!("../../rules/docs/no-cap-drop-all.md"),
+};
+
+/// Each capability, whether it is an error, and what it allows.
+const DANGEROUS: &[(&str, bool, &str)] = &[
+    (
+        "ALL",
+        true,
+        "every capability: the same as privileged for most purposes",
+    ),
+    (
+        "SYS_ADMIN",
+        true,
+        "mount file systems, and much more: a known container escape",
+    ),
+    (
+        "SYS_MODULE",
+        true,
+        "load kernel modules into the host's kernel",
+    ),
+    (
+        "SYS_PTRACE",
+        false,
+        "trace and inject into processes (with `pid: host`, the host's)",
+    ),
+    (
+        "DAC_READ_SEARCH",
+        false,
+        "read any file by handle: a known container escape (shocker)",
+    ),
+    (
+        "NET_ADMIN",
+        false,
+        "reconfigure interfaces, routes and firewall rules",
+    ),
+    ("BPF", false, "load eBPF programs into the kernel"),
+    (
+        "PERFMON",
+        false,
+        "use perf events and eBPF tracing on the kernel",
+    ),
+    ("SYS_RAWIO", false, "raw I/O to devices and ports"),
+    ("SYS_BOOT", false, "reboot the host and load a new kernel"),
+    ("SYS_TIME", false, "set the host's clock"),
+    (
+        "MAC_ADMIN",
+        false,
+        "change the mandatory access control (AppArmor, SELinux) policy",
+    ),
+    (
+        "MAC_OVERRIDE",
+        false,
+        "bypass the mandatory access control policy",
+    ),
+    ("SYSLOG", false, "read and clear the kernel log"),
+    (
+        "LINUX_IMMUTABLE",
+        false,
+        "change immutable and append-only files",
+    ),
+];
+
+fn normalise(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
+}
+
+pub fn check_dangerous(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let project = ctx.project;
+    let mut reporter = Reporter::new(out);
+    for service in &project.services {
+        for item in layer_items(project, service, "cap_add") {
+            let Some(cap) = str_at(project, item) else {
+                continue;
+            };
+            let name = normalise(&cap);
+            let Some((_, error, what)) = DANGEROUS.iter().find(|(c, _, _)| *c == name) else {
+                continue;
+            };
+            let message = format!("service `{}` adds capability {name}: {what}", service.name);
+            let mut d = diagnostic(&DANGEROUS_META, project, item, message).with_help(
+                "remove it, or grant a narrower capability; combine with `cap_drop: [ALL]` and add back only what the service needs",
+            );
+            if *error {
+                d.severity = Severity::Error;
+            }
+            reporter.report(item, "", service, d);
+        }
+    }
+}
+
+pub fn check_drop_all(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let project = ctx.project;
+    for service in &project.services {
+        if service.layers.is_empty() {
+            continue;
+        }
+        let drops_all = layer_items(project, service, "cap_drop")
+            .into_iter()
+            .filter_map(|i| str_at(project, i))
+            .any(|c| normalise(&c) == "ALL");
+        if drops_all {
+            continue;
+        }
+        out.push(
+            diagnostic_at(
+                &DROP_ALL_META,
+                service.key.file,
+                service_key_span(project, service),
+                format!(
+                    "service `{}` keeps Docker's default capabilities (no `cap_drop: [ALL]`)",
+                    service.name
+                ),
+            )
+            .with_help(
+                "add `cap_drop: [ALL]` and add back with `cap_add:` only the capabilities the service needs (often none, or NET_BIND_SERVICE, CHOWN, SETUID, SETGID)",
+            ),
+        );
+    }
+}

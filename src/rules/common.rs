@@ -1,0 +1,733 @@
+//! Helpers the rules share: spans, a service's values over its layers, findings reported once
+//! per shared entry, environment variables with precise value spans, volumes in both syntaxes,
+//! and edits that remove whole lines.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::RuleMeta;
+use crate::compose::model::{Loc, Project, Service};
+use crate::diagnostic::Diagnostic;
+use crate::fix::Edit;
+use crate::yaml::{ScalarStyle, ScalarType, Tree};
+
+/// The byte range of a node.
+pub fn span(project: &Project, loc: Loc) -> Range<usize> {
+    project.tree(loc.file).span(loc.node)
+}
+
+/// A finding of `meta` at a node.
+pub fn diagnostic(
+    meta: &RuleMeta,
+    project: &Project,
+    loc: Loc,
+    message: impl Into<String>,
+) -> Diagnostic {
+    Diagnostic::new(
+        meta.id,
+        meta.severity,
+        loc.file,
+        span(project, loc),
+        message,
+    )
+}
+
+/// A finding of `meta` at a byte range of a file.
+pub fn diagnostic_at(
+    meta: &RuleMeta,
+    file: usize,
+    range: Range<usize>,
+    message: impl Into<String>,
+) -> Diagnostic {
+    Diagnostic::new(meta.id, meta.severity, file, range, message)
+}
+
+/// The value of `key` in every layer of a service that sets it, lowest priority first (each
+/// node once: layers may share an anchored mapping).
+pub fn layer_values(project: &Project, service: &Service, key: &str) -> Vec<Loc> {
+    let mut out: Vec<Loc> = Vec::new();
+    for layer in &service.layers {
+        let tree = project.tree(layer.file);
+        if let Some(value) = tree.get_value(layer.node, key) {
+            let loc = Loc {
+                file: layer.file,
+                node: value,
+            };
+            if !out.contains(&loc) {
+                out.push(loc);
+            }
+        }
+    }
+    out
+}
+
+/// The items of a list-valued key over every layer (Compose merges such lists), each resolved
+/// to its definition site. A scalar value counts as one item (`tmpfs: /run`).
+pub fn layer_items(project: &Project, service: &Service, key: &str) -> Vec<Loc> {
+    let mut out: Vec<Loc> = Vec::new();
+    for value in layer_values(project, service, key) {
+        let tree = project.tree(value.file);
+        match tree.items(value.node) {
+            Some(items) => {
+                for item in items {
+                    let loc = Loc {
+                        file: value.file,
+                        node: tree.resolve(*item),
+                    };
+                    if !out.contains(&loc) {
+                        out.push(loc);
+                    }
+                }
+            }
+            None if tree.scalar(value.node).is_some() && !tree.is_null(value.node) => {
+                out.push(value);
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// A scalar's text interpolated (`None` for null and collections).
+pub fn str_at(project: &Project, loc: Loc) -> Option<String> {
+    let raw = project.tree(loc.file).as_str(loc.node)?;
+    Some(project.interpolate(loc.file, raw))
+}
+
+/// Whether a scalar is YAML `true` (or the string "true", which Compose also accepts).
+pub fn is_true(project: &Project, loc: Loc) -> bool {
+    let tree = project.tree(loc.file);
+    match tree.scalar_type(loc.node) {
+        Some(ScalarType::Bool(b)) => b,
+        Some(ScalarType::Str) => {
+            str_at(project, loc).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        }
+        _ => false,
+    }
+}
+
+/// The service mappings written directly under `services:` (not through an alias, without an
+/// anchor of their own), so that editing one changes no other service. Built once per check.
+pub struct DirectLayers {
+    names: HashMap<Loc, String>,
+}
+
+impl DirectLayers {
+    pub fn new(project: &Project) -> Self {
+        let mut names = HashMap::new();
+        for (file, compose) in project.files.iter().enumerate() {
+            let Some(root) = compose.root else {
+                continue;
+            };
+            let tree = &compose.tree;
+            let services = if project.v1_layout && file == 0 {
+                Some(root)
+            } else {
+                tree.get_value(root, "services")
+            };
+            let Some(entries) = services.and_then(|s| tree.own_entries(tree.resolve(s))) else {
+                continue;
+            };
+            for (k, v) in entries {
+                let Some(name) = tree.scalar_value(*k) else {
+                    continue;
+                };
+                let node = tree.node(*v);
+                if matches!(node.kind, crate::yaml::NodeKind::Mapping { .. })
+                    && node.anchor.is_none()
+                {
+                    names.insert(Loc { file, node: *v }, name.to_string());
+                }
+            }
+        }
+        DirectLayers { names }
+    }
+
+    /// Whether `layer` is one of `service`'s mappings written directly under `services:`.
+    pub fn is_direct(&self, service: &Service, layer: Loc) -> bool {
+        self.names.get(&layer) == Some(&service.name)
+    }
+
+    /// The service's own mapping in the file that names it first (not an extended or an
+    /// override layer), when it is direct.
+    pub fn own_layer(&self, service: &Service) -> Option<Loc> {
+        service
+            .layers
+            .iter()
+            .copied()
+            .find(|l| l.file == service.key.file && self.is_direct(service, *l))
+    }
+}
+
+/// The span of a service's name (where findings about a missing key go).
+pub fn service_key_span(project: &Project, service: &Service) -> Range<usize> {
+    span(project, service.key)
+}
+
+/// Reports an entry reached from several services (an anchor, a merge, an extended service)
+/// once, at its definition, naming every service that uses it.
+pub struct Reporter<'o> {
+    out: &'o mut Vec<Diagnostic>,
+    seen: HashMap<(Loc, String), usize>,
+}
+
+impl<'o> Reporter<'o> {
+    pub fn new(out: &'o mut Vec<Diagnostic>) -> Self {
+        Reporter {
+            out,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Pushes `diagnostic` about the node `at` for `service`, unless that node was already
+    /// reported (for the same `reason`): then the service is added to the earlier finding.
+    pub fn report(&mut self, at: Loc, reason: &str, service: &Service, diagnostic: Diagnostic) {
+        let key = (at, reason.to_string());
+        match self.seen.get(&key) {
+            Some(&i) => {
+                let note = format!(" (the same entry is used by service `{}`)", service.name);
+                if !self.out[i].message.contains(&note) {
+                    self.out[i].message.push_str(&note);
+                }
+            }
+            None => {
+                self.seen.insert(key, self.out.len());
+                self.out.push(diagnostic);
+            }
+        }
+    }
+}
+
+// ── Environment ─────────────────────────────────────────────────────────────────────────────
+
+/// An environment variable of a service as written.
+#[derive(Debug, Clone)]
+pub struct EnvEntry {
+    pub name: String,
+    /// The value as written (before interpolation); `None` for a bare `NAME` or a null value.
+    pub raw: Option<String>,
+    /// The value after interpolation.
+    pub value: Option<String>,
+    /// The list item or the mapping value.
+    pub at: Loc,
+    /// The bytes of the value alone (inside a `NAME=value` item when they can be located).
+    pub value_span: Range<usize>,
+    /// Where `raw` starts in the file, when the source bytes are exactly `raw` (no escapes).
+    pub raw_start: Option<usize>,
+}
+
+/// Every environment variable of a service, later layers winning (map and list forms).
+pub fn environment(project: &Project, service: &Service) -> Vec<EnvEntry> {
+    let mut vars: Vec<EnvEntry> = Vec::new();
+    for env in layer_values(project, service, "environment") {
+        let tree = project.tree(env.file);
+        let mut push = |entry: EnvEntry| {
+            vars.retain(|v| v.name != entry.name);
+            vars.push(entry);
+        };
+        if let Some(items) = tree.items(env.node) {
+            for item in items {
+                let node = tree.resolve(*item);
+                let Some(text) = tree.as_str(node) else {
+                    continue;
+                };
+                let at = Loc {
+                    file: env.file,
+                    node,
+                };
+                let (name, raw) = match text.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (text.to_string(), None),
+                };
+                let raw_start = source_start(tree, node).map(|s| s + name.len() + 1);
+                let value_span = match (raw_start, &raw) {
+                    (Some(start), Some(r)) => start..start + r.len(),
+                    _ => tree.span(node),
+                };
+                let value = raw.as_deref().map(|r| project.interpolate(env.file, r));
+                push(EnvEntry {
+                    name,
+                    raw,
+                    value,
+                    at,
+                    value_span,
+                    raw_start: raw_start.filter(|_| text.contains('=')),
+                });
+            }
+        } else {
+            for (k, v) in tree.entries(env.node) {
+                let Some(name) = tree.scalar_value(k) else {
+                    continue;
+                };
+                let raw = if tree.is_null(v) {
+                    None
+                } else {
+                    tree.scalar_value(v).map(str::to_string)
+                };
+                let value = raw.as_deref().map(|r| project.interpolate(env.file, r));
+                push(EnvEntry {
+                    name: name.to_string(),
+                    raw,
+                    value,
+                    at: Loc {
+                        file: env.file,
+                        node: v,
+                    },
+                    value_span: tree.span(v),
+                    raw_start: source_start(tree, v),
+                });
+            }
+        }
+    }
+    vars
+}
+
+/// Where a scalar's value starts in the source, when its source bytes are its value (plain
+/// or quoted, no escapes, no folding).
+pub fn source_start(tree: &Tree, node: crate::yaml::NodeId) -> Option<usize> {
+    let scalar = tree.scalar(node)?;
+    if !matches!(
+        scalar.style,
+        ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted
+    ) {
+        return None;
+    }
+    let value = tree.scalar_value(node)?;
+    let span = tree.span(tree.resolve(node));
+    let start = span.start + usize::from(scalar.style.is_quoted());
+    (tree.text().get(start..start + value.len())? == value).then_some(start)
+}
+
+/// Looks a variable up by name.
+pub fn env_get<'e>(env: &'e [EnvEntry], name: &str) -> Option<&'e EnvEntry> {
+    env.iter().find(|e| e.name == name)
+}
+
+/// Whether a variable is set to a non-empty value (or passed through from the shell, or read
+/// from a `NAME_FILE` secret file).
+pub fn env_is_set(env: &[EnvEntry], name: &str) -> bool {
+    env.iter().any(|e| {
+        (e.name == name && e.value.as_deref().is_none_or(|v| !v.is_empty()))
+            || (e.name == format!("{name}_FILE"))
+    })
+}
+
+// ── Commands ────────────────────────────────────────────────────────────────────────────────
+
+/// The words of a service's `command` (a list, or a string split on whitespace), interpolated.
+pub fn command_words(project: &Project, service: &Service) -> Option<(Vec<String>, Loc)> {
+    let loc = project.service_value(service, "command")?;
+    let tree = project.tree(loc.file);
+    let words = if let Some(items) = tree.items(loc.node) {
+        items
+            .iter()
+            .filter_map(|i| tree.scalar_value(*i))
+            .map(|w| project.interpolate(loc.file, w))
+            .collect()
+    } else {
+        let text = str_at(project, loc)?;
+        text.split_whitespace().map(str::to_string).collect()
+    };
+    Some((words, loc))
+}
+
+// ── Volumes ─────────────────────────────────────────────────────────────────────────────────
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MountKind {
+    Bind,
+    Volume,
+    Tmpfs,
+    Other,
+}
+
+/// One `volumes:` entry of a service.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// The sequence item.
+    pub at: Loc,
+    pub kind: MountKind,
+    /// The host path or volume name, interpolated.
+    pub source: Option<String>,
+    pub target: Option<String>,
+    pub read_only: bool,
+    /// Short syntax: the options after the second colon (`ro`, `z`, `rshared` ...).
+    pub options: Vec<String>,
+    /// Long syntax: `bind.propagation`, with its value node.
+    pub propagation: Option<(String, Loc)>,
+    /// The node of `source` (long syntax) or the item itself (short syntax).
+    pub source_at: Loc,
+}
+
+/// Every volume of a service over its layers.
+pub fn mounts(project: &Project, service: &Service) -> Vec<Mount> {
+    layer_items(project, service, "volumes")
+        .into_iter()
+        .filter_map(|at| parse_mount(project, at))
+        .collect()
+}
+
+fn parse_mount(project: &Project, at: Loc) -> Option<Mount> {
+    let tree = project.tree(at.file);
+    if tree.is_mapping(at.node) {
+        let get = |key: &str| {
+            tree.get_value(at.node, key).map(|node| Loc {
+                file: at.file,
+                node,
+            })
+        };
+        let text = |key: &str| get(key).and_then(|l| str_at(project, l));
+        let source_loc = get("source");
+        let source = text("source");
+        let kind = match text("type").as_deref() {
+            Some("bind") => MountKind::Bind,
+            Some("volume") => MountKind::Volume,
+            Some("tmpfs") => MountKind::Tmpfs,
+            Some(_) => MountKind::Other,
+            None if source.as_deref().is_some_and(is_host_path) => MountKind::Bind,
+            None => MountKind::Volume,
+        };
+        let read_only = get("read_only").is_some_and(|l| is_true(project, l));
+        let propagation = get("bind")
+            .and_then(|b| tree.get_value(b.node, "propagation"))
+            .map(|node| Loc {
+                file: at.file,
+                node,
+            })
+            .and_then(|l| str_at(project, l).map(|v| (v, l)));
+        return Some(Mount {
+            at,
+            kind,
+            source,
+            target: text("target"),
+            read_only,
+            options: Vec::new(),
+            propagation,
+            source_at: source_loc.unwrap_or(at),
+        });
+    }
+    let text = str_at(project, at)?;
+    let parts = split_short_volume(&text);
+    let (source, target, options) = match parts.as_slice() {
+        [] => return None,
+        [target] => (None, Some(target.clone()), Vec::new()),
+        [source, target] => (Some(source.clone()), Some(target.clone()), Vec::new()),
+        [source, target, mode, ..] => (
+            Some(source.clone()),
+            Some(target.clone()),
+            mode.split(',').map(str::to_string).collect::<Vec<_>>(),
+        ),
+    };
+    let kind = match &source {
+        Some(s) if is_host_path(s) => MountKind::Bind,
+        Some(_) => MountKind::Volume,
+        None => MountKind::Volume,
+    };
+    let read_only = options.iter().any(|o| o == "ro" || o == "readonly");
+    Some(Mount {
+        at,
+        kind,
+        source,
+        target,
+        read_only,
+        options,
+        propagation: None,
+        source_at: at,
+    })
+}
+
+/// Splits `SRC:DST[:MODE]` on colons, keeping a Windows drive letter (`C:\data`) whole.
+fn split_short_volume(text: &str) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for piece in text.split(':') {
+        let joins_drive = parts.last().is_some_and(|p: &String| {
+            p.len() == 1
+                && p.chars().all(|c| c.is_ascii_alphabetic())
+                && (piece.starts_with('\\') || piece.starts_with('/'))
+        }) && parts.len() <= 1;
+        if joins_drive {
+            let last = parts.last_mut().expect("checked");
+            last.push(':');
+            last.push_str(piece);
+        } else {
+            parts.push(piece.to_string());
+        }
+    }
+    parts
+}
+
+/// A bind source is a path (absolute, relative or home), not a volume name.
+pub fn is_host_path(source: &str) -> bool {
+    source.starts_with('/')
+        || source.starts_with('.')
+        || source.starts_with('~')
+        || source.starts_with('\\')
+        || source.as_bytes().get(1) == Some(&b':')
+}
+
+/// A host path with duplicate and trailing slashes removed (`/var//run/` is `/var/run`).
+pub fn normalise_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for part in path.split('/') {
+        if part.is_empty() || part == "." {
+            continue;
+        }
+        out.push('/');
+        out.push_str(part);
+    }
+    if out.is_empty() && path.starts_with('/') {
+        out.push('/');
+    }
+    if !path.starts_with('/') {
+        return path.trim_end_matches('/').to_string();
+    }
+    out
+}
+
+// ── URLs ────────────────────────────────────────────────────────────────────────────────────
+
+/// The parts of `scheme://[user[:password]@]hosts[/...]`, as byte ranges of the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlParts {
+    pub scheme: Range<usize>,
+    pub user: Option<Range<usize>>,
+    pub password: Option<Range<usize>>,
+    /// `host[:port]` pieces, several for `mongodb://a:1,b:2`.
+    pub hosts: Vec<(Range<usize>, Option<Range<usize>>)>,
+}
+
+/// Finds a URL with a scheme at the start of `text` (after optional spaces).
+pub fn parse_url(text: &str) -> Option<UrlParts> {
+    let start = text.len() - text.trim_start().len();
+    let sep = text[start..].find("://")? + start;
+    let scheme = start..sep;
+    let s = &text[scheme.clone()];
+    if s.is_empty()
+        || !s.starts_with(|c: char| c.is_ascii_alphabetic())
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+    {
+        return None;
+    }
+    let rest_start = sep + 3;
+    let rest_end = text[rest_start..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |i| rest_start + i);
+    let rest = &text[rest_start..rest_end];
+    // The user info ends at the last `@` before the path.
+    let path_at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..path_at].rfind('@');
+    let (user, password, host_start) = match at {
+        Some(at) => {
+            let info = &rest[..at];
+            match info.find(':') {
+                Some(colon) => (
+                    Some(rest_start..rest_start + colon),
+                    Some(rest_start + colon + 1..rest_start + at),
+                    rest_start + at + 1,
+                ),
+                None => (Some(rest_start..rest_start + at), None, rest_start + at + 1),
+            }
+        }
+        None => (None, None, rest_start),
+    };
+    let host_end = rest_start + path_at;
+    let mut hosts = Vec::new();
+    let mut piece_start = host_start;
+    for piece in text[host_start..host_end].split(',') {
+        let piece_end = piece_start + piece.len();
+        let (host, port) = split_host_port(piece);
+        let host = piece_start + host.start..piece_start + host.end;
+        let port = port.map(|p| piece_start + p.start..piece_start + p.end);
+        hosts.push((host, port));
+        piece_start = piece_end + 1;
+    }
+    Some(UrlParts {
+        scheme,
+        user,
+        password,
+        hosts,
+    })
+}
+
+/// `host:port`, `[v6]:port` or `host` as ranges of `piece`.
+fn split_host_port(piece: &str) -> (Range<usize>, Option<Range<usize>>) {
+    if piece.starts_with('[')
+        && let Some(close) = piece.find(']')
+    {
+        let port = piece[close + 1..]
+            .strip_prefix(':')
+            .map(|_| close + 2..piece.len());
+        return (1..close, port);
+    }
+    match piece.rfind(':') {
+        Some(colon) if !piece[..colon].contains(':') => (0..colon, Some(colon + 1..piece.len())),
+        _ => (0..piece.len(), None),
+    }
+}
+
+// ── Line edits ──────────────────────────────────────────────────────────────────────────────
+
+/// The whole lines holding `range`, line breaks included, when nothing else shares them: the
+/// first line may start with indentation and, if `dash` is set, one sequence dash; the last
+/// line may end with spaces and a comment.
+pub fn whole_lines(text: &str, range: Range<usize>, dash: bool) -> Option<Range<usize>> {
+    let line_start = text[..range.start]
+        .rfind('\n')
+        .map_or(if text.starts_with('\u{feff}') { 3 } else { 0 }, |i| i + 1);
+    let lead = text[line_start..range.start].trim_start_matches([' ', '\t']);
+    let lead_ok = lead.is_empty() || (dash && lead.trim_end_matches(' ') == "-" && lead.len() > 1);
+    if !lead_ok {
+        return None;
+    }
+    let line_end = text[range.end..]
+        .find('\n')
+        .map_or(text.len(), |i| range.end + i + 1);
+    let tail = text[range.end..line_end].trim_end_matches(['\n', '\r']);
+    let tail = tail.trim_start_matches([' ', '\t']);
+    if !(tail.is_empty() || tail.starts_with('#')) {
+        return None;
+    }
+    Some(line_start..line_end)
+}
+
+/// Edits that delete the lines in `lines` except blank lines and comment-only lines after the
+/// first one (the comments of other lines stay).
+pub fn delete_lines_keeping_comments(text: &str, lines: Range<usize>) -> Vec<Edit> {
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut at = lines.start;
+    let mut first = true;
+    while at < lines.end {
+        let end = text[at..lines.end]
+            .find('\n')
+            .map_or(lines.end, |i| at + i + 1);
+        let content = text[at..end].trim();
+        let keep = !first && (content.is_empty() || content.starts_with('#'));
+        if !keep {
+            match edits.last_mut() {
+                Some(last) if last.range.end == at => last.range.end = end,
+                _ => edits.push(Edit::replace(at..end, "")),
+            }
+        }
+        first = false;
+        at = end;
+    }
+    edits
+}
+
+/// Whether every edit starts and ends where a line/column position is unambiguous: not after a
+/// lone `\r` on the same line (editors and the language server count a lone CR as a line
+/// break, the compose file's YAML does not). A fix whose edits fail this is not offered.
+pub fn edits_clear_of_lone_cr(text: &str, edits: &[Edit]) -> bool {
+    let clear = |offset: usize| {
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        !text[line_start..offset]
+            .char_indices()
+            .any(|(i, c)| c == '\r' && text.as_bytes().get(line_start + i + 1) != Some(&b'\n'))
+    };
+    edits
+        .iter()
+        .all(|e| clear(e.range.start) && clear(e.range.end))
+}
+
+/// The line break used at `offset` (the end of its line, or of the line before at the end of
+/// the text): a local look, so that a rule can ask for every service without rescanning the
+/// file.
+pub fn line_ending_at(text: &str, offset: usize) -> &'static str {
+    let newline = text[offset..]
+        .find('\n')
+        .map(|i| offset + i)
+        .or_else(|| text[..offset].rfind('\n'));
+    match newline {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// The file's dominant quote character ([`super::port_fix::dominant_quote`]), computed once
+/// per file and kept.
+#[derive(Default)]
+pub struct QuoteCache {
+    quotes: HashMap<usize, char>,
+}
+
+impl QuoteCache {
+    pub fn get(&mut self, project: &Project, file: usize) -> char {
+        *self
+            .quotes
+            .entry(file)
+            .or_insert_with(|| super::port_fix::dominant_quote(project.tree(file)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_lines_of_an_item() {
+        let text = "ports:\n  - \"1:1\"  # c\n  - 2\n";
+        let start = text.find('"').unwrap();
+        let r = whole_lines(text, start..start + 5, true).unwrap();
+        assert_eq!(&text[r], "  - \"1:1\"  # c\n");
+        assert!(whole_lines(text, start..start + 5, false).is_none());
+        let last = text.rfind('2').unwrap();
+        assert_eq!(
+            &text[whole_lines(text, last..last + 1, true).unwrap()],
+            "  - 2\n"
+        );
+    }
+
+    #[test]
+    fn deleting_lines_keeps_comments() {
+        let text = "a:\n  # keep\n  - x\n\n  - y\nb: 1\n";
+        let end = text.find("b:").unwrap();
+        let edits = delete_lines_keeping_comments(text, 0..end);
+        let (out, _) = crate::fix::apply_fixes(
+            text,
+            &[crate::fix::Fix::new(
+                "t",
+                crate::fix::Applicability::Safe,
+                edits,
+            )],
+        );
+        assert_eq!(out, "  # keep\n\nb: 1\n");
+    }
+
+    #[test]
+    fn lone_carriage_returns() {
+        let text = "a: \"\rb\"\r\nc: 1\n";
+        let at = text.find("\r\n").unwrap();
+        assert!(!edits_clear_of_lone_cr(text, &[Edit::insert(at, "x")]));
+        assert!(edits_clear_of_lone_cr(text, &[Edit::insert(2, "x")]));
+        assert!(edits_clear_of_lone_cr(text, &[Edit::insert(at + 2, "x")]));
+    }
+
+    #[test]
+    fn urls() {
+        let text = "postgres://app:s3cret@db:5432/app";
+        let u = parse_url(text).unwrap();
+        assert_eq!(&text[u.scheme.clone()], "postgres");
+        assert_eq!(&text[u.user.clone().unwrap()], "app");
+        assert_eq!(&text[u.password.clone().unwrap()], "s3cret");
+        assert_eq!(&text[u.hosts[0].0.clone()], "db");
+        assert_eq!(&text[u.hosts[0].1.clone().unwrap()], "5432");
+        let text = "mongodb://a:1,b/x";
+        let u = parse_url(text).unwrap();
+        assert_eq!(u.hosts.len(), 2);
+        assert_eq!(&text[u.hosts[1].0.clone()], "b");
+        assert!(parse_url("db:5432").is_none());
+        let text = "tcp://[::1]:2375";
+        let u = parse_url(text).unwrap();
+        assert_eq!(&text[u.hosts[0].0.clone()], "::1");
+    }
+
+    #[test]
+    fn short_volumes_split() {
+        assert_eq!(split_short_volume("/a:/b:ro"), ["/a", "/b", "ro"]);
+        assert_eq!(split_short_volume("C:\\x:/b"), ["C:\\x", "/b"]);
+        assert_eq!(normalise_path("/var//run/"), "/var/run");
+        assert_eq!(normalise_path("/"), "/");
+    }
+}

@@ -1,0 +1,228 @@
+//! Host paths mounted into containers: `docker-socket-mounted`, `sensitive-host-mount` and
+//! `mount-propagation-shared`. They share the reading of `volumes:` in both syntaxes
+//! (`SRC:DST[:MODE]`, and `type: bind` / `source:` / `read_only:` / `bind.propagation`).
+//!
+//! ## docker-socket-mounted
+//! A container runtime's API socket (`docker.sock`, `containerd.sock`, `podman.sock`,
+//! `crio.sock`, under `/var/run` or `/run`) is bind-mounted. Whoever talks to it controls
+//! every container and, through a privileged one, the host: it is root on the host. `:ro`
+//! changes nothing (it only stops the socket file being replaced; the API stays writable).
+//! Use a socket proxy that allows only the endpoints the service needs.
+//!
+//! ## sensitive-host-mount
+//! A system path of the host is bind-mounted: `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/boot`,
+//! `/root`, `/home`, `/usr`, `/lib`, `/bin`, `/sbin`, `/var`, `/run`, `/var/run`,
+//! `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/kubelet`, or anything under `/proc`,
+//! `/sys`, `/boot`, `/root`, `/var/lib/docker`, `/etc/ssh`, `/etc/kubernetes`, `/etc/docker`,
+//! `/etc/sudoers.d`, and the files `/etc/shadow`, `/etc/gshadow`, `/etc/sudoers`. An error
+//! when writable, a warning when read-only (it still discloses secrets such as SSH host keys
+//! and other containers' data). Runtime sockets are left to `docker-socket-mounted`.
+//!
+//! ## mount-propagation-shared
+//! A bind mount with `shared` or `rshared` propagation: mounts the container makes appear on
+//! the host (and the other way round), which lets a compromised container change the host's
+//! mount table. Use the default (`rprivate`) or `rslave` when the container only needs to see
+//! host mounts.
+
+use super::common::{Mount, MountKind, Reporter, diagnostic, mounts, normalise_path};
+use super::{Context, RuleMeta};
+use crate::compose::model::Loc;
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub const SOCKET_META: RuleMeta = RuleMeta {
+    id: "docker-socket-mounted",
+    category: "hardening",
+    severity: Severity::Error,
+    default_enabled: true,
+    fixable: false,
+    summary: "The Docker (or containerd, Podman, CRI-O) API socket is mounted into a container",
+    docs: include_str!("../../rules/docs/docker-socket-mounted.md"),
+};
+
+pub const HOST_MOUNT_META: RuleMeta = RuleMeta {
+    id: "sensitive-host-mount",
+    category: "hardening",
+    severity: Severity::Error,
+    default_enabled: true,
+    fixable: false,
+    summary: "A system path of the host (/, /etc, /proc, /sys, /var/lib/docker ...) is mounted into a container",
+    docs: include_str!("../../rules/docs/sensitive-host-mount.md"),
+};
+
+pub const PROPAGATION_META: RuleMeta = RuleMeta {
+    id: "mount-propagation-shared",
+    category: "hardening",
+    severity: Severity::Warning,
+    default_enabled: true,
+    fixable: false,
+    summary: "A bind mount uses shared or rshared propagation",
+    docs: include_str!("../../rules/docs/mount-propagation-shared.md"),
+};
+
+const SOCKETS: [&str; 4] = ["docker.sock", "containerd.sock", "podman.sock", "crio.sock"];
+
+const SENSITIVE_EXACT: &[&str] = &[
+    "/",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/root",
+    "/home",
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/bin",
+    "/sbin",
+    "/var",
+    "/run",
+    "/var/run",
+    "/var/lib",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/kubelet",
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+];
+
+const SENSITIVE_UNDER: &[&str] = &[
+    "/proc/",
+    "/sys/",
+    "/boot/",
+    "/root/",
+    "/var/lib/docker/",
+    "/var/lib/containerd/",
+    "/etc/ssh/",
+    "/etc/kubernetes/",
+    "/etc/docker/",
+    "/etc/sudoers.d/",
+];
+
+/// The runtime socket a bind source names, if any.
+fn socket_name(path: &str) -> Option<&'static str> {
+    let file = path.rsplit('/').next()?;
+    SOCKETS.iter().copied().find(|s| *s == file)
+}
+
+fn bind_source(mount: &Mount) -> Option<String> {
+    if mount.kind != MountKind::Bind {
+        return None;
+    }
+    mount
+        .source
+        .as_deref()
+        .filter(|s| s.starts_with('/'))
+        .map(normalise_path)
+}
+
+pub fn check_socket(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let project = ctx.project;
+    let mut reporter = Reporter::new(out);
+    for service in &project.services {
+        for mount in mounts(project, service) {
+            let Some(source) = bind_source(&mount) else {
+                continue;
+            };
+            let Some(socket) = socket_name(&source) else {
+                continue;
+            };
+            let ro = if mount.read_only {
+                " (read-only does not help: the API behind the socket stays writable)"
+            } else {
+                ""
+            };
+            let message = format!(
+                "service `{}` mounts the container runtime socket {source}: it controls every container and is root on the host{ro}",
+                service.name
+            );
+            let help = if socket == "docker.sock" {
+                "give the service a socket proxy (tecnativa/docker-socket-proxy) that allows only the API endpoints it needs, on an internal network, and set DOCKER_HOST=tcp://socket-proxy:2375"
+            } else {
+                "avoid mounting the runtime socket; if the service must talk to the runtime, put a filtering proxy in front of it"
+            };
+            reporter.report(
+                mount.source_at,
+                "",
+                service,
+                diagnostic(&SOCKET_META, project, mount.source_at, message).with_help(help),
+            );
+        }
+    }
+}
+
+pub fn check_host_mount(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let project = ctx.project;
+    let mut reporter = Reporter::new(out);
+    for service in &project.services {
+        for mount in mounts(project, service) {
+            let Some(source) = bind_source(&mount) else {
+                continue;
+            };
+            if socket_name(&source).is_some() {
+                continue;
+            }
+            let sensitive = SENSITIVE_EXACT.contains(&source.as_str())
+                || SENSITIVE_UNDER.iter().any(|p| source.starts_with(p));
+            if !sensitive {
+                continue;
+            }
+            let (severity, how) = if mount.read_only {
+                (Severity::Warning, "read-only")
+            } else {
+                (Severity::Error, "writable")
+            };
+            let target = mount.target.as_deref().unwrap_or("?");
+            let message = format!(
+                "service `{}` mounts the host's {source} at {target} ({how})",
+                service.name
+            );
+            let help = if mount.read_only {
+                "mount only the files the service needs; even read-only, system paths disclose secrets (SSH host keys, other containers' data)"
+            } else {
+                "a writable system path lets the container take over the host; mount only what the service needs, read-only (`:ro`)"
+            };
+            let mut d =
+                diagnostic(&HOST_MOUNT_META, project, mount.source_at, message).with_help(help);
+            d.severity = severity;
+            reporter.report(mount.source_at, "", service, d);
+        }
+    }
+}
+
+pub fn check_propagation(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let project = ctx.project;
+    let mut reporter = Reporter::new(out);
+    for service in &project.services {
+        for mount in mounts(project, service) {
+            let (mode, at): (String, Loc) = match &mount.propagation {
+                Some((mode, at)) => (mode.clone(), *at),
+                None => match mount
+                    .options
+                    .iter()
+                    .find(|o| *o == "shared" || *o == "rshared")
+                {
+                    Some(o) => (o.clone(), mount.at),
+                    None => continue,
+                },
+            };
+            if mode != "shared" && mode != "rshared" {
+                continue;
+            }
+            let message = format!(
+                "service `{}` mounts {} with `{mode}` propagation: mounts made in the container appear on the host",
+                service.name,
+                mount.source.as_deref().unwrap_or("a path")
+            );
+            reporter.report(
+                at,
+                "",
+                service,
+                diagnostic(&PROPAGATION_META, project, at, message).with_help(
+                    "use the default propagation (rprivate), or `rslave` if the container only needs to see host mounts",
+                ),
+            );
+        }
+    }
+}
