@@ -195,7 +195,19 @@ pub static RULES: &[Rule] = &[
         meta: keys_order::META,
         check: keys_order::check,
     },
+    // Emitted by the suppression pass of the engine (src/suppress.rs), after every rule ran;
+    // listed here so that they can be selected, ignored and documented like the others.
+    Rule {
+        meta: crate::suppress::UNUSED_META,
+        check: reported_by_the_engine,
+    },
+    Rule {
+        meta: crate::suppress::NO_REASON_META,
+        check: reported_by_the_engine,
+    },
 ];
+
+fn reported_by_the_engine(_: &Context, _: &mut Vec<Diagnostic>) {}
 
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.meta.id == id)
