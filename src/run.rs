@@ -246,22 +246,22 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
             tally.errors += 1;
         }
         for file in outcome.files {
-            if let Some(fixed) = &file.fixed {
-                if written.insert(file.path.clone()) {
-                    tally.changed_files += 1;
-                    tally.fixed += file.fixes_applied;
-                    diffs.push_str(&diff::unified(
-                        &display(&file.path),
-                        &file.original,
-                        fixed,
-                        color,
-                    ));
-                    if args.fix {
-                        if let Err(e) = write_atomic(&file.path, &file.original, fixed) {
-                            let _ = writeln!(io.stderr, "error: {}: {e}", file.path.display());
-                            tally.errors += 1;
-                        }
-                    }
+            if let Some(fixed) = &file.fixed
+                && written.insert(file.path.clone())
+            {
+                tally.changed_files += 1;
+                tally.fixed += file.fixes_applied;
+                diffs.push_str(&diff::unified(
+                    &display(&file.path),
+                    &file.original,
+                    fixed,
+                    color,
+                ));
+                if args.fix
+                    && let Err(e) = write_atomic(&file.path, &file.original, fixed)
+                {
+                    let _ = writeln!(io.stderr, "error: {}: {e}", file.path.display());
+                    tally.errors += 1;
                 }
             }
             let diagnostics: Vec<_> = file
@@ -358,17 +358,17 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
         tally.errors += 1;
     }
     for (id, file) in outcome.files.into_iter().enumerate() {
-        if id == 0 {
-            if let Some(fixed) = &file.fixed {
-                tally.changed_files += 1;
-                tally.fixed += file.fixes_applied;
-                if args.diff {
-                    let _ = io.stdout.write_all(
-                        diff::unified(&display(&path), &file.original, fixed, color).as_bytes(),
-                    );
-                }
-                output = fixed.clone();
+        if id == 0
+            && let Some(fixed) = &file.fixed
+        {
+            tally.changed_files += 1;
+            tally.fixed += file.fixes_applied;
+            if args.diff {
+                let _ = io.stdout.write_all(
+                    diff::unified(&display(&path), &file.original, fixed, color).as_bytes(),
+                );
             }
+            output = fixed.clone();
         }
         count(&mut tally, &file.diagnostics, fail_on);
         if !file.diagnostics.is_empty() {
@@ -468,10 +468,10 @@ fn emit_report(
     io: &mut Io,
     tally: &mut Tally,
 ) {
-    if args.output_format == OutputFormat::Github {
-        if let Err(e) = crate::report::github::append_step_summary(reports) {
-            let _ = writeln!(io.stderr, "error: $GITHUB_STEP_SUMMARY: {e}");
-        }
+    if args.output_format == OutputFormat::Github
+        && let Err(e) = crate::report::github::append_step_summary(reports)
+    {
+        let _ = writeln!(io.stderr, "error: $GITHUB_STEP_SUMMARY: {e}");
     }
     match &args.output_file {
         Some(path) => {

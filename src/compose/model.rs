@@ -498,13 +498,13 @@ fn read_long_port(
             return Err(format!("unknown key {name:?} in a long-syntax port"));
         }
     }
-    if let Some(p) = tree.get_value(map, "published") {
-        if !matches!(
+    if let Some(p) = tree.get_value(map, "published")
+        && !matches!(
             tree.scalar_type(p),
             Some(ScalarType::Int(_) | ScalarType::Str)
-        ) {
-            return Err("`published` must be an integer or a string".into());
-        }
+        )
+    {
+        return Err("`published` must be an integer or a string".into());
     }
     let mut missing = Vec::new();
     let mut text_of = |key: &str| -> Result<Option<(String, bool)>, String> {

@@ -137,14 +137,15 @@ impl ShortPort {
         } else {
             Some(PortRange::parse(published)?)
         };
-        if let Some(p) = &published {
-            if p.len() != target.len() && target.len() != 1 {
-                return Err(format!(
-                    "invalid ranges specified for container and host Ports: {} and {}",
-                    target.to_compose_string(),
-                    p.to_compose_string()
-                ));
-            }
+        if let Some(p) = &published
+            && p.len() != target.len()
+            && target.len() != 1
+        {
+            return Err(format!(
+                "invalid ranges specified for container and host Ports: {} and {}",
+                target.to_compose_string(),
+                p.to_compose_string()
+            ));
         }
         let protocol = protocol.to_ascii_lowercase();
         if !matches!(protocol.as_str(), "tcp" | "udp" | "sctp") {

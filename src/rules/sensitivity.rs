@@ -66,13 +66,13 @@ pub fn sensitivity<'c>(
     service: &Service,
     catalogue: &'c Catalogue,
 ) -> Option<Sensitivity<'c>> {
-    if let Some((image, _)) = project.image(service) {
-        if let Some(entry) = catalogue.match_image(&image) {
-            return Some(Sensitivity {
-                entry,
-                evidence: Evidence::Image(display_image(&image, project, service)),
-            });
-        }
+    if let Some((image, _)) = project.image(service)
+        && let Some(entry) = catalogue.match_image(&image)
+    {
+        return Some(Sensitivity {
+            entry,
+            evidence: Evidence::Image(display_image(&image, project, service)),
+        });
     }
     if image_is_unknown(project, service) {
         for binding in &service.ports {
