@@ -471,26 +471,48 @@ fn selector_matches(selector: &str, meta: &RuleMeta) -> bool {
 
 /// The nearest config file from `start` (a file or folder) upward.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
+    find_config_cached(start, &mut std::collections::HashMap::new())
+}
+
+/// [`find_config`], remembering the answer for every folder it looks at, so that many files
+/// under one tree search each ancestor once.
+pub fn find_config_cached(
+    start: &Path,
+    cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
     let start = if start.is_absolute() {
         start.to_path_buf()
     } else {
         std::env::current_dir().ok()?.join(start)
     };
-    let mut dir = if start.is_dir() {
-        Some(start.as_path())
+    let first = if start.is_dir() {
+        start.as_path()
     } else {
-        start.parent()
+        start.parent()?
     };
+    let mut visited: Vec<PathBuf> = Vec::new();
+    let mut dir = Some(first);
+    let mut found = None;
     while let Some(d) = dir {
-        for name in CONFIG_NAMES {
-            let candidate = d.join(name);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
+        if let Some(known) = cache.get(d) {
+            found = known.clone();
+            break;
+        }
+        visited.push(d.to_path_buf());
+        if let Some(candidate) = CONFIG_NAMES
+            .iter()
+            .map(|name| d.join(name))
+            .find(|c| c.is_file())
+        {
+            found = Some(candidate);
+            break;
         }
         dir = d.parent();
     }
-    None
+    for d in visited {
+        cache.insert(d, found.clone());
+    }
+    found
 }
 
 /// The JSON Schema of the config file (kept in the repo as composeguard.schema.json).

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, ConfigArgs};
 use crate::compose::project::{LoadFailure, LoadOptions, decode_text};
-use crate::config::{Config, ConfigError, Overrides, find_config, is_known_selector};
+use crate::config::{Config, ConfigError, Overrides, find_config_cached, is_known_selector};
 use crate::diagnostic::Severity;
 use crate::discover::discover;
 use crate::engine::{CheckOptions, ProjectOutcome, check_project};
@@ -83,15 +83,7 @@ impl ConfigResolver {
         } else if let Some(explicit) = &self.args.config {
             Some(explicit.clone())
         } else {
-            let dir = if path.is_dir() {
-                path.to_path_buf()
-            } else {
-                path.parent().map(Path::to_path_buf).unwrap_or_default()
-            };
-            self.found
-                .entry(dir)
-                .or_insert_with_key(|dir| find_config(dir))
-                .clone()
+            find_config_cached(path, &mut self.found)
         };
         if let Some(config) = self.cache.get(&source) {
             return Ok(config.clone());

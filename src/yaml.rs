@@ -123,8 +123,13 @@ enum Open {
         id: NodeId,
         start: usize,
         pending_key: Option<NodeId>,
+        /// The keys seen so far, kept once a mapping is big enough for a scan to cost.
+        keys: Option<std::collections::HashSet<String>>,
     },
 }
+
+/// Past this many keys, duplicates are found with a set instead of a scan.
+const KEY_SET_THRESHOLD: usize = 16;
 
 impl Tree {
     /// Parses a whole YAML stream. Duplicate keys in a mapping are an error, as in Compose.
@@ -278,6 +283,7 @@ impl Tree {
                         id,
                         start,
                         pending_key: None,
+                        keys: None,
                     });
                     continue;
                 }
@@ -313,12 +319,15 @@ impl Tree {
                     }
                 }
                 Some(Open::Map {
-                    id, pending_key, ..
+                    id,
+                    pending_key,
+                    keys,
+                    ..
                 }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
                         let id = *id;
-                        tree.check_duplicate_key(id, key)?;
+                        tree.check_duplicate_key(id, key, keys)?;
                         if let NodeKind::Mapping { entries, .. } = &mut tree.nodes[id.index()].kind
                         {
                             entries.push((key, node));
@@ -366,11 +375,34 @@ impl Tree {
         }
     }
 
-    fn check_duplicate_key(&self, map: NodeId, key: NodeId) -> Result<(), ParseError> {
+    fn check_duplicate_key(
+        &self,
+        map: NodeId,
+        key: NodeId,
+        keys: &mut Option<std::collections::HashSet<String>>,
+    ) -> Result<(), ParseError> {
         let Some(new_key) = self.scalar_value(key) else {
             return Ok(());
         };
-        if let NodeKind::Mapping { entries, .. } = &self.nodes[map.index()].kind {
+        let NodeKind::Mapping { entries, .. } = &self.nodes[map.index()].kind else {
+            return Ok(());
+        };
+        if keys.is_none() && entries.len() >= KEY_SET_THRESHOLD {
+            *keys = Some(
+                entries
+                    .iter()
+                    .filter_map(|(k, _)| self.scalar_value(*k))
+                    .map(str::to_string)
+                    .collect(),
+            );
+        }
+        // A big mapping: only a key already in the set needs the scan for its line.
+        if let Some(set) = keys {
+            if set.insert(new_key.to_string()) {
+                return Ok(());
+            }
+        }
+        {
             for (existing, _) in entries {
                 if self.scalar_value(*existing) == Some(new_key) {
                     let line = line_of(&self.text, self.nodes[existing.index()].span.start);
