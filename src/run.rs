@@ -535,7 +535,8 @@ pub fn render_failure(failure: &LoadFailure) -> String {
                 pos.line + 1,
                 pos.char_col + 1,
                 failure.message,
-                " ".repeat(pos.char_col)
+                // The shown line is cut at 200 characters; so is the caret's indent.
+                " ".repeat(pos.char_col.min(200))
             )
         }
         (None, Some(offset)) => format!("{path}: error: {} (byte {offset})\n", failure.message),

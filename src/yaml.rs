@@ -397,10 +397,10 @@ impl Tree {
             );
         }
         // A big mapping: only a key already in the set needs the scan for its line.
-        if let Some(set) = keys {
-            if set.insert(new_key.to_string()) {
-                return Ok(());
-            }
+        if let Some(set) = keys
+            && set.insert(new_key.to_string())
+        {
+            return Ok(());
         }
         {
             for (existing, _) in entries {

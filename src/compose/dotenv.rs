@@ -81,6 +81,13 @@ pub fn read_dotenv_file(
     path: &Path,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Vec<(String, String)>>, DotenvError> {
+    // A `.env` that is a FIFO or a device would block or never end: Compose reads files.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Err(DotenvError {
+            line: 0,
+            message: format!("{} is not a regular file", path.display()),
+        });
+    }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

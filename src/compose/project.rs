@@ -87,6 +87,10 @@ pub fn read_text(path: &Path) -> Result<String, LoadFailure> {
         message,
     };
     let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    // A FIFO or a device (`/dev/zero`) would block or never end: only regular files.
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(fail(format!(
             "file is {} bytes, more than the {} byte limit",
