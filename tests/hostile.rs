@@ -2005,7 +2005,6 @@ fn a_long_port_ending_in_a_block_scalar_is_fixed() {
 }
 
 #[test]
-#[ignore = "bug: the fix of `- !!int 5432` keeps the tag: `!!int \"127.0.0.1::5432\"`, which Compose refuses (cannot decode !!str as !!int), and composeguard says all is well"]
 fn a_tagged_integer_port_is_fixed_into_a_valid_file() {
     let dir = scratch();
     let file = write(

@@ -60,8 +60,17 @@ fn short_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> 
     if binding.syntax == PortSyntax::Integer {
         // The decimal value, not the text: `010` is port 8 to Compose.
         let port = binding.target.to_compose_string();
+        // A tag (`!!int 5432`) goes too: `!!int` on the new string is refused by Compose.
+        let mut range = span;
+        if let Some(tag) = &tree.node(node).tag {
+            let before = tree.text()[..range.start].trim_end();
+            if !before.ends_with(tag.as_str()) {
+                return None;
+            }
+            range.start = before.len() - tag.len();
+        }
         return Some(vec![Edit::replace(
-            span,
+            range,
             quote(&format!("{prefix}::{port}"), quote_char),
         )]);
     }
