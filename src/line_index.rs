@@ -64,10 +64,6 @@ impl LineIndex {
     pub fn line_start(&self, line: usize) -> usize {
         self.starts.get(line).copied().unwrap_or(usize::MAX)
     }
-
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ use crate::run::{EXIT_CLEAN, EXIT_ERROR, Io, render_failure};
 
 pub use plan::{Destination, SshOption, preferred_local};
 
+/// How far local ports are moved off the well-known ones (`--offset`).
+pub const DEFAULT_OFFSET: u16 = 10000;
+
 /// At most this many forwards are made for one range of published ports.
 pub const MAX_RANGE_FORWARDS: u32 = 64;
 
@@ -54,7 +57,7 @@ pub struct TunnelArgs {
     pub jump: Option<String>,
     /// Local port = published port + OFFSET (above 65535: published - OFFSET, or wrapped
     /// into 1024-65535); a local port already used by another forward takes the next free one.
-    #[arg(long, value_name = "OFFSET", default_value_t = 10000)]
+    #[arg(long, value_name = "OFFSET", default_value_t = DEFAULT_OFFSET)]
     pub offset: u16,
     /// ssh: one ssh command; ssh-config: a Host block for ~/.ssh/config; autossh: one
     /// autossh command that reconnects.

@@ -507,10 +507,6 @@ impl Tree {
         matches!(self.get_node(id).kind, NodeKind::Mapping { .. })
     }
 
-    pub fn is_sequence(&self, id: NodeId) -> bool {
-        matches!(self.get_node(id).kind, NodeKind::Sequence { .. })
-    }
-
     /// Items of a sequence (each may itself be an alias; resolve as needed).
     pub fn items(&self, id: NodeId) -> Option<&[NodeId]> {
         match &self.get_node(id).kind {
@@ -635,19 +631,6 @@ impl Tree {
             queue.extend(sources.into_iter().rev());
         }
         out
-    }
-
-    /// Keys of a mapping that are merge keys, with their values (for diagnostics).
-    pub fn has_merge(&self, map: NodeId) -> bool {
-        self.own_entries(map)
-            .is_some_and(|e| e.iter().any(|(k, _)| self.is_merge_key(*k)))
-    }
-
-    /// Comments whose span starts in `range`.
-    pub fn comments_in(&self, range: Range<usize>) -> impl Iterator<Item = &Comment> {
-        self.comments
-            .iter()
-            .filter(move |c| range.contains(&c.span.start))
     }
 
     /// How many scalars are double- and single-quoted: the file's dominant quote style.

@@ -164,18 +164,6 @@ fn corpus_root() -> Option<PathBuf> {
     }
 }
 
-fn yaml_files_under(root: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .build()
-        .filter_map(|e| e.ok())
-        .map(|e| e.into_path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .collect();
-    files.sort();
-    files
-}
-
 /// Compose rejections that are not about what a port means.
 fn outside_the_model(error: &str) -> Option<&'static str> {
     let reasons = [
@@ -206,8 +194,8 @@ fn corpus_ports_match_compose() {
     let (Some(compose), Some(root)) = (compose(), corpus_root()) else {
         return;
     };
-    let mut files = yaml_files_under(&root);
-    files.extend(yaml_files_under(
+    let mut files = oracle_support::yaml_files_under(&root);
+    files.extend(oracle_support::yaml_files_under(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures"),
     ));
     let (mut accepted, mut bindings, mut both_reject) = (0, 0, 0);
@@ -365,8 +353,8 @@ fn fixed_files_mean_the_same_except_the_host_ips() {
     let (Some(compose), Some(root)) = (compose(), corpus_root()) else {
         return;
     };
-    let mut files = yaml_files_under(&root);
-    files.extend(yaml_files_under(
+    let mut files = oracle_support::yaml_files_under(&root);
+    files.extend(oracle_support::yaml_files_under(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures"),
     ));
     let scratch = tempfile::tempdir().unwrap();

@@ -3,22 +3,13 @@
 //! yaml-rust2's. Differences that are expected are listed in `known_difference`, each with
 //! its reason.
 
-use std::path::{Path, PathBuf};
+#[path = "oracle_support/mod.rs"]
+mod oracle_support;
+
+use std::path::Path;
 
 use composeguard::yaml::{NodeId, NodeKind, ScalarStyle, ScalarType, Tree, resolve_plain};
 use yaml_rust2::{Yaml, YamlLoader};
-
-fn yaml_files(root: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .build()
-        .filter_map(|e| e.ok())
-        .map(|e| e.into_path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// A scalar both parsers read, but type differently for a known reason.
 fn known_difference(text: &str, style: ScalarStyle, theirs: &Yaml) -> Option<&'static str> {
@@ -129,10 +120,10 @@ impl Comparison<'_> {
 #[test]
 fn both_parsers_agree_on_every_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = yaml_files(&root.join("testdata"));
+    let mut files = oracle_support::yaml_files_under(&root.join("testdata"));
     let corpus = root.join("../shared/corpus");
     if corpus.is_dir() {
-        files.extend(yaml_files(&corpus));
+        files.extend(oracle_support::yaml_files_under(&corpus));
     } else {
         eprintln!("NOTICE: ../shared/corpus is absent: only testdata compared");
     }

@@ -211,11 +211,8 @@ pub fn tunnel_hint(binding: &PortBinding, bind: &str) -> String {
         .published
         .map(|p| p.start)
         .unwrap_or(binding.target.start);
-    let local = if remote <= 55535 {
-        remote + 10000
-    } else {
-        remote - 10000
-    };
+    // The same local port `composeguard tunnel` picks with its default offset.
+    let local = crate::tunnel::preferred_local(remote, crate::tunnel::DEFAULT_OFFSET);
     let bind = if bind.contains(':') {
         format!("[{bind}]")
     } else {

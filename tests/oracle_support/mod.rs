@@ -270,3 +270,16 @@ pub fn corpus_verdicts() -> Vec<CorpusVerdict> {
         })
         .collect()
 }
+
+/// Every `.yaml`/`.yml` file under a folder (ignore files not applied), sorted.
+pub fn yaml_files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .build()
+        .filter_map(|e| e.ok())
+        .map(|e| e.into_path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    files
+}
