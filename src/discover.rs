@@ -2,6 +2,7 @@
 //! names; a file given by name is checked whatever its name.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::Config;
 
@@ -38,10 +39,17 @@ pub fn override_base(path: &Path) -> Option<PathBuf> {
 
 #[derive(Debug, Default)]
 pub struct Discovered {
-    /// Main files of projects, sorted.
+    /// Main files of projects, sorted within each searched path.
     pub files: Vec<PathBuf>,
     /// Paths that could not be searched, with why.
     pub errors: Vec<(PathBuf, String)>,
+}
+
+/// One result of a search: a main file to check, or a path that could not be searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    File(PathBuf),
+    Error(PathBuf, String),
 }
 
 /// Finds the files to check. The config's `exclude` globs drop matching paths found in
@@ -50,51 +58,86 @@ pub struct Discovered {
 pub fn discover(paths: &[PathBuf], config: Option<&Config>) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
-        let meta = match std::fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) => {
-                found.errors.push((path.clone(), e.to_string()));
-                continue;
+        for item in search(path.clone(), config.map(|c| Arc::new(c.clone()))) {
+            match item {
+                Found::File(file) => found.files.push(file),
+                Found::Error(path, why) => found.errors.push((path, why)),
             }
-        };
-        if meta.is_file() {
-            // An override file named alone (pre-commit passes staged files) is checked
-            // through its base file, as Compose reads it.
-            found
-                .files
-                .push(override_base(path).unwrap_or_else(|| path.clone()));
-            continue;
-        }
-        let walker = ignore::WalkBuilder::new(path)
-            .follow_links(false)
-            .hidden(false)
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    found.errors.push((path.clone(), e.to_string()));
-                    continue;
-                }
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let file = entry.into_path();
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let wanted = is_compose_file_name(name) || config.is_some_and(|c| c.is_included(&file));
-            if !wanted || is_override_of_sibling(&file) {
-                continue;
-            }
-            if config.is_some_and(|c| c.is_excluded(&file)) {
-                continue;
-            }
-            found.files.push(file);
         }
     }
-    found.files.sort();
-    found.files.dedup();
     found
+}
+
+/// The main files under one path, streamed in sorted order (each folder's entries by name,
+/// depth first: the order of `Path`'s `Ord`), so that checking can start with the first file
+/// found. A file named directly is yielded whatever its name; an override file named alone
+/// (pre-commit passes staged files) stands for its base file, as Compose reads it.
+///
+/// Folders are searched respecting `.gitignore`; symbolic links to folders are not followed
+/// (no loops), symbolic links to compose files are.
+pub fn search(
+    path: PathBuf,
+    config: Option<Arc<Config>>,
+) -> Box<dyn Iterator<Item = Found> + Send> {
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) => return Box::new(std::iter::once(Found::Error(path, e.to_string()))),
+    };
+    if meta.is_file() {
+        let file = override_base(&path).unwrap_or(path);
+        return Box::new(std::iter::once(Found::File(file)));
+    }
+    let walker = ignore::WalkBuilder::new(&path)
+        .follow_links(false)
+        .hidden(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    Box::new(walker.filter_map(move |entry| {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => return Some(Found::Error(path.clone(), e.to_string())),
+        };
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            return None;
+        }
+        let name = entry.file_name().to_str().unwrap_or("");
+        let wanted = is_compose_file_name(name)
+            || config.as_ref().is_some_and(|c| c.is_included(entry.path()));
+        if !wanted {
+            return None;
+        }
+        // A link counts when it leads to a file (a dangling link is an error to report).
+        if file_type.is_symlink() {
+            match std::fs::metadata(entry.path()) {
+                Ok(target) if target.is_file() => {}
+                Ok(_) => return None,
+                Err(e) => return Some(Found::Error(entry.path().to_path_buf(), e.to_string())),
+            }
+        } else if !file_type.is_file() {
+            return None;
+        }
+        if is_override_of_sibling(entry.path())
+            || config.as_ref().is_some_and(|c| c.is_excluded(entry.path()))
+        {
+            return None;
+        }
+        Some(Found::File(entry.into_path()))
+    }))
+}
+
+/// A path as written, without `.` components: `./a/./compose.yaml` and `a/compose.yaml` are
+/// the same file to check. (`..` is kept: through a symbolic link it may lead elsewhere.)
+pub fn normalise(path: &Path) -> PathBuf {
+    let normal: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if normal.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normal
+    }
 }
 
 #[cfg(test)]
@@ -121,5 +164,66 @@ mod tests {
         ] {
             assert!(!is_compose_file_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn folders_are_searched_in_path_order_and_linked_files_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for folder in ["b", "a-b", "a", "a/z"] {
+            std::fs::create_dir_all(root.join(folder)).unwrap();
+        }
+        for file in [
+            "b/compose.yaml",
+            "a-b/compose.yml",
+            "a/z/compose.yaml",
+            "a/docker-compose.yml",
+            "a/notes.yaml",
+        ] {
+            std::fs::write(root.join(file), "services: {}\n").unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("b/compose.yaml"), root.join("a/compose.yaml"))
+            .unwrap();
+        std::os::unix::fs::symlink(root.join("gone.yaml"), root.join("b/docker-compose.yaml"))
+            .unwrap();
+        let found: Vec<Found> = search(root.to_path_buf(), None).collect();
+        let files: Vec<PathBuf> = found
+            .iter()
+            .filter_map(|f| match f {
+                Found::File(p) => Some(p.strip_prefix(root).unwrap().to_path_buf()),
+                Found::Error(..) => None,
+            })
+            .collect();
+        let mut sorted = files.clone();
+        sorted.sort();
+        assert_eq!(files, sorted, "streamed in Path order");
+        assert_eq!(
+            files,
+            [
+                "a/compose.yaml",
+                "a/docker-compose.yml",
+                "a/z/compose.yaml",
+                "a-b/compose.yml",
+                "b/compose.yaml"
+            ]
+            .map(PathBuf::from)
+        );
+        // The dangling link is reported, not skipped.
+        assert!(
+            found
+                .iter()
+                .any(|f| matches!(f, Found::Error(p, _) if p.ends_with("b/docker-compose.yaml"))),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn normalise_drops_only_current_folder_components() {
+        assert_eq!(
+            normalise(Path::new("./a/./compose.yaml")),
+            PathBuf::from("a/compose.yaml")
+        );
+        assert_eq!(normalise(Path::new("a/../b")), PathBuf::from("a/../b"));
+        assert_eq!(normalise(Path::new("./")), PathBuf::from("."));
     }
 }

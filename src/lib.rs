@@ -10,6 +10,7 @@ pub mod engine;
 pub mod fix;
 pub mod line_index;
 pub mod lsp;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod run;

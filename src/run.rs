@@ -1,19 +1,17 @@
 //! The `check` command: discover, check each project (in parallel), print, write fixes.
 
-use std::collections::{HashMap, HashSet};
+mod batch;
+
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, ConfigArgs};
 use crate::compose::project::{LoadFailure, LoadOptions, decode_text};
 use crate::config::{Config, ConfigError, Overrides, find_config_cached, is_known_selector};
 use crate::diagnostic::Severity;
-use crate::discover::discover;
-use crate::engine::{CheckOptions, ProjectOutcome, check_project};
-use crate::fix::write_atomic;
+use crate::engine::{CheckOptions, check_project};
 use crate::line_index::LineIndex;
 use crate::report::{FileReport, OutputFormat, diff};
 
@@ -160,139 +158,7 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
         };
         return check_stdin(args, &config, color, io);
     }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let mut tally = Tally::default();
-    // The config of each searched root decides its `exclude` and `include` globs.
-    let mut found = crate::discover::Discovered::default();
-    for root in &paths {
-        match configs.for_path(root) {
-            Ok(config) => {
-                let mut part = discover(std::slice::from_ref(root), Some(&*config));
-                found.files.append(&mut part.files);
-                found.errors.append(&mut part.errors);
-            }
-            Err(e) => {
-                let _ = write!(io.stderr, "{}", e.render(false));
-                tally.errors += 1;
-            }
-        }
-    }
-    for (path, why) in &found.errors {
-        let _ = writeln!(io.stderr, "error: {}: {why}", path.display());
-        tally.errors += 1;
-    }
-    let mut jobs: Vec<(PathBuf, Arc<Config>)> = Vec::new();
-    for file in &found.files {
-        match configs.for_path(file) {
-            Ok(config) => jobs.push((file.clone(), config)),
-            Err(e) => {
-                let _ = write!(io.stderr, "{}", e.render(false));
-                tally.errors += 1;
-            }
-        }
-    }
-    let outcomes: Vec<(Severity, Result<ProjectOutcome, LoadFailure>)> = jobs
-        .par_iter()
-        .map(|(path, config)| {
-            let options = CheckOptions {
-                config,
-                fix: args.fix || args.diff,
-                unsafe_fixes: args.unsafe_fixes,
-                load: LoadOptions::default(),
-            };
-            let mut outcome = check_project(path, None, &options);
-            // Keep only what will be printed or written: memory stays flat over many files.
-            if let Ok(o) = &mut outcome {
-                o.files
-                    .retain(|f| !f.diagnostics.is_empty() || f.fixed.is_some());
-            }
-            (config.fail_on, outcome)
-        })
-        .collect();
-    let mut seen: HashSet<(PathBuf, &'static str, usize, usize)> = HashSet::new();
-    let mut reports = Vec::new();
-    let mut diffs = String::new();
-    let mut written: HashSet<PathBuf> = HashSet::new();
-    for (fail_on, outcome) in outcomes {
-        let outcome = match outcome {
-            Ok(o) => o,
-            Err(failure) => {
-                let _ = write!(io.stderr, "{}", render_failure(&failure));
-                tally.errors += 1;
-                // Machine formats (SARIF, annotations ...) carry the failure as a finding too.
-                if !matches!(
-                    args.output_format,
-                    OutputFormat::Human | OutputFormat::Concise
-                ) {
-                    reports.push(failure_report(&failure));
-                }
-                continue;
-            }
-        };
-        for message in &outcome.fix_errors {
-            let _ = writeln!(io.stderr, "error: {message}");
-            tally.errors += 1;
-        }
-        for file in outcome.files {
-            if let Some(fixed) = &file.fixed
-                && written.insert(file.path.clone())
-            {
-                tally.changed_files += 1;
-                tally.fixed += file.fixes_applied;
-                diffs.push_str(&diff::unified(
-                    &display(&file.path),
-                    &file.original,
-                    fixed,
-                    color,
-                ));
-                if args.fix
-                    && let Err(e) = write_atomic(&file.path, &file.original, fixed)
-                {
-                    let _ = writeln!(io.stderr, "error: {}: {e}", file.path.display());
-                    tally.errors += 1;
-                }
-            }
-            let diagnostics: Vec<_> = file
-                .diagnostics
-                .into_iter()
-                .filter(|d| seen.insert((file.path.clone(), d.rule, d.span.start, d.span.end)))
-                .collect();
-            count(&mut tally, &diagnostics, fail_on);
-            if !diagnostics.is_empty() {
-                let text = file
-                    .fixed
-                    .as_deref()
-                    .map(std::sync::Arc::from)
-                    .unwrap_or(file.original);
-                reports.push(FileReport {
-                    path: display_path(&file.path),
-                    text,
-                    diagnostics,
-                });
-            }
-        }
-    }
-    // After --fix only the findings left are shown, against the fixed text.
-    emit_report(args, &reports, color, io, &mut tally);
-    if !diffs.is_empty() {
-        // A machine-readable report owns stdout: the diff goes to stderr then.
-        if matches!(
-            args.output_format,
-            OutputFormat::Human | OutputFormat::Concise
-        ) {
-            let _ = io.stdout.write_all(diffs.as_bytes());
-        } else {
-            let _ = io.stderr.write_all(diffs.as_bytes());
-        }
-    }
-    if args.output_format == OutputFormat::Human {
-        let _ = io.stdout.write_all(summary(&tally, args).as_bytes());
-    }
-    exit_code(&tally, args)
+    batch::check_paths(args, configs, io, color)
 }
 
 fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i32 {

@@ -44,11 +44,25 @@ impl LoadOptions {
         };
         let mut env = result.map_err(|e| format!("{}: {}", dir.join(".env").display(), e))?;
         // Compose also offers the project's folder and name to interpolation.
-        let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let absolute = absolute(dir);
         env.insert_if_unset("PWD", absolute.display().to_string());
         let name = absolute.file_name().and_then(|n| n.to_str()).unwrap_or("");
         env.insert_if_unset("COMPOSE_PROJECT_NAME", project_name(name));
         Ok(env)
+    }
+}
+
+/// `path` made absolute against the working folder, which is read once per process (a
+/// `getcwd` per project showed in profiles; composeguard never changes its folder).
+fn absolute(path: &Path) -> PathBuf {
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    match CWD.get_or_init(|| std::env::current_dir().ok()) {
+        Some(cwd) if !path.as_os_str().is_empty() => cwd.join(path),
+        Some(cwd) => cwd.clone(),
+        None => path.to_path_buf(),
     }
 }
 
@@ -86,6 +100,8 @@ pub fn read_text(path: &Path) -> Result<String, LoadFailure> {
         offset: None,
         message,
     };
+    // The kind is checked before opening: opening a FIFO would block, or release a writer
+    // waiting on it.
     let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
     // A FIFO or a device (`/dev/zero`) would block or never end: only regular files.
     if !meta.is_file() {
@@ -98,7 +114,19 @@ pub fn read_text(path: &Path) -> Result<String, LoadFailure> {
             MAX_FILE_BYTES
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    // Sized by the stat above (no second one), and bounded even if the file grows meanwhile.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_FILE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "file is more than the {MAX_FILE_BYTES} byte limit"
+        )));
+    }
     decode_text(path, bytes)
 }
 
@@ -586,8 +614,7 @@ impl Loader<'_> {
                 Err(e) => return Err(format!("{}: {e}", env_file.display())),
             }
         }
-        vars.extend(parent.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Ok(Environment::from_pairs(vars))
+        Ok(parent.with_defaults(vars))
     }
 
     fn read_networks(&mut self, file: FileId, root: NodeId) {

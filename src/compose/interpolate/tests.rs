@@ -467,3 +467,42 @@ fn very_long_inputs_are_fast_and_do_not_overflow() {
         let _ = variable_spans(&s);
     }
 }
+
+#[test]
+fn layers_keep_compose_precedence() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "A=dotenv\nB=dotenv\n").unwrap();
+    let mut env = Environment::with_process_env(dir.path(), pairs(&[("A", "process")])).unwrap();
+    // The process wins over .env, and insert_if_unset cannot override either layer.
+    assert_eq!(env.get("A"), Some("process"));
+    assert_eq!(env.get("B"), Some("dotenv"));
+    env.insert_if_unset("A", "x");
+    env.insert_if_unset("B", "x");
+    env.insert_if_unset("C", "added");
+    assert_eq!(
+        (env.get("A"), env.get("B"), env.get("C")),
+        (Some("process"), Some("dotenv"), Some("added"))
+    );
+    // insert replaces whatever layer held the name; len and iter see each name once.
+    env.insert("A", "replaced");
+    assert_eq!(env.get("A"), Some("replaced"));
+    assert_eq!(env.len(), 3);
+    let mut all: Vec<_> = env.iter().collect();
+    all.sort();
+    assert_eq!(all, [("A", "replaced"), ("B", "dotenv"), ("C", "added")]);
+    // An included project's pairs only fill names the parent leaves unset; the later of two
+    // pairs with one name wins.
+    let child = env.with_defaults(pairs(&[("C", "child"), ("D", "first"), ("D", "second")]));
+    assert_eq!(child.get("C"), Some("added"));
+    assert_eq!(child.get("D"), Some("second"));
+    assert_eq!(env.get("D"), None, "the parent is unchanged");
+    assert_eq!(
+        child,
+        Environment::from_pairs(pairs(&[
+            ("A", "replaced"),
+            ("B", "dotenv"),
+            ("C", "added"),
+            ("D", "second")
+        ]))
+    );
+}

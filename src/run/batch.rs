@@ -1,0 +1,322 @@
+//! `check` over files and folders: the files are checked (and fixed) on every core while the
+//! folders are still being searched, and each result is printed and dropped in the order the
+//! files were found (see [`crate::pipeline`]).
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::{
+    ConfigResolver, Io, Tally, count, display, display_path, failure_report, render, render_failure,
+};
+use crate::cli::CheckArgs;
+use crate::compose::project::LoadOptions;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::{Found, normalise, search};
+use crate::engine::{CheckOptions, check_project};
+use crate::fix::write_atomic;
+use crate::pipeline::{Panicked, default_workers, for_each_ordered};
+use crate::report::{FileReport, OutputFormat, diff};
+
+/// Something to do, in the order the files were found.
+enum Job {
+    Check {
+        path: PathBuf,
+        config: Arc<Config>,
+    },
+    /// A path that could not be searched, or a config that could not be read: the message.
+    Error(String),
+}
+
+/// Yields the jobs of every path on the command line: each searched with the config that
+/// applies to it, each found file paired with its own config. Runs on the worker threads,
+/// one job at a time.
+struct Jobs {
+    roots: std::vec::IntoIter<PathBuf>,
+    current: Option<Box<dyn Iterator<Item = Found> + Send>>,
+    configs: ConfigResolver,
+    /// With several paths on the command line, the files already found: the same file named
+    /// twice (`compose.yaml ./compose.yaml`, a folder and a file in it) is checked once.
+    seen: Option<HashSet<PathBuf>>,
+}
+
+impl Iterator for Jobs {
+    type Item = Job;
+
+    fn next(&mut self) -> Option<Job> {
+        loop {
+            let Some(found) = self.current.as_mut().and_then(Iterator::next) else {
+                let root = self.roots.next()?;
+                match self.configs.for_path(&root) {
+                    Ok(config) => self.current = Some(search(root, Some(config))),
+                    Err(e) => {
+                        self.current = None;
+                        return Some(Job::Error(e.render(false)));
+                    }
+                }
+                continue;
+            };
+            let path = match found {
+                Found::File(path) => path,
+                Found::Error(path, why) => {
+                    return Some(Job::Error(format!("error: {}: {why}\n", path.display())));
+                }
+            };
+            if let Some(seen) = &mut self.seen
+                && !seen.insert(normalise(&path))
+            {
+                continue;
+            }
+            return Some(match self.configs.for_path(&path) {
+                Ok(config) => Job::Check { path, config },
+                Err(e) => Job::Error(e.render(false)),
+            });
+        }
+    }
+}
+
+/// What checking one project gives the printer.
+struct Checked {
+    /// Messages for stderr (load failure, refused fixes, write errors), each counted an error.
+    errors: Vec<String>,
+    fail_on: Severity,
+    /// A load failure as a finding, for the machine formats.
+    failure_report: Option<FileReport>,
+    files: Vec<CheckedFile>,
+}
+
+struct CheckedFile {
+    report: FileReport,
+    /// Identity of each finding, to drop one that another project already reported (a file
+    /// included by several projects).
+    keys: Vec<u64>,
+    /// The report of every finding, already rendered when the format is printed as it goes.
+    rendered: Option<String>,
+    /// The diff, when this project's fix changed the file (and no other project's did).
+    diff: Option<String>,
+    fixes_applied: usize,
+}
+
+/// The settings every job shares.
+struct Run<'a> {
+    args: &'a CheckArgs,
+    color: bool,
+    /// Human and concise output go out file by file; the other formats are one document.
+    streaming: bool,
+    /// Files fixed so far (their real paths): a file that several projects reach is fixed
+    /// and shown once.
+    fixed: Mutex<HashSet<PathBuf>>,
+}
+
+pub(super) fn check_paths(
+    args: &CheckArgs,
+    configs: ConfigResolver,
+    io: &mut Io,
+    color: bool,
+) -> i32 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let jobs = Jobs {
+        seen: (paths.len() > 1).then(HashSet::new),
+        roots: paths.into_iter(),
+        current: None,
+        configs,
+    };
+    let run = Run {
+        args,
+        color,
+        streaming: args.output_file.is_none()
+            && matches!(
+                args.output_format,
+                OutputFormat::Human | OutputFormat::Concise
+            ),
+        fixed: Mutex::new(HashSet::new()),
+    };
+    let mut tally = Tally::default();
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut reports = Vec::new();
+    let mut diffs = String::new();
+    for_each_ordered(
+        jobs,
+        default_workers(),
+        |job| run.job(job),
+        |result| {
+            let checked = match result {
+                Ok(c) => c,
+                Err(Panicked(why)) => Checked {
+                    errors: vec![format!("error: internal error (a bug): {why}\n")],
+                    fail_on: Severity::Error,
+                    failure_report: None,
+                    files: Vec::new(),
+                },
+            };
+            for message in &checked.errors {
+                let _ = io.stderr.write_all(message.as_bytes());
+                tally.errors += 1;
+            }
+            reports.extend(checked.failure_report);
+            for file in checked.files {
+                if let Some(d) = &file.diff {
+                    tally.changed_files += 1;
+                    tally.fixed += file.fixes_applied;
+                    diffs.push_str(d);
+                }
+                let all = file.keys.len();
+                let mut report = file.report;
+                let mut keys = file.keys.into_iter();
+                report
+                    .diagnostics
+                    .retain(|_| keys.next().is_some_and(|k| seen.insert(k)));
+                count(&mut tally, &report.diagnostics, checked.fail_on);
+                if report.diagnostics.is_empty() {
+                    continue;
+                }
+                if !run.streaming {
+                    reports.push(report);
+                } else if let Some(text) = file.rendered.filter(|_| report.diagnostics.len() == all)
+                {
+                    let _ = io.stdout.write_all(text.as_bytes());
+                } else {
+                    let text = render(std::slice::from_ref(&report), args.output_format, color);
+                    let _ = io.stdout.write_all(text.as_bytes());
+                }
+            }
+        },
+    );
+    // After --fix only the findings left are shown, against the fixed text.
+    if !run.streaming {
+        super::emit_report(args, &reports, color, io, &mut tally);
+    }
+    if !diffs.is_empty() {
+        // A machine-readable report owns stdout: the diff goes to stderr then.
+        if matches!(
+            args.output_format,
+            OutputFormat::Human | OutputFormat::Concise
+        ) {
+            let _ = io.stdout.write_all(diffs.as_bytes());
+        } else {
+            let _ = io.stderr.write_all(diffs.as_bytes());
+        }
+    }
+    if args.output_format == OutputFormat::Human {
+        let _ = io.stdout.write_all(super::summary(&tally, args).as_bytes());
+    }
+    super::exit_code(&tally, args)
+}
+
+impl Run<'_> {
+    fn job(&self, job: Job) -> Checked {
+        let (path, config) = match job {
+            Job::Check { path, config } => (path, config),
+            Job::Error(message) => {
+                return Checked {
+                    errors: vec![message],
+                    fail_on: Severity::Error,
+                    failure_report: None,
+                    files: Vec::new(),
+                };
+            }
+        };
+        let options = CheckOptions {
+            config: &config,
+            fix: self.args.fix || self.args.diff,
+            unsafe_fixes: self.args.unsafe_fixes,
+            load: LoadOptions::default(),
+        };
+        let mut checked = Checked {
+            errors: Vec::new(),
+            fail_on: config.fail_on,
+            failure_report: None,
+            files: Vec::new(),
+        };
+        let outcome = match check_project(&path, None, &options) {
+            Ok(o) => o,
+            Err(failure) => {
+                checked.errors.push(render_failure(&failure));
+                // Machine formats (SARIF, annotations ...) carry the failure as a finding too.
+                if !self.streaming {
+                    checked.failure_report = Some(failure_report(&failure));
+                }
+                return checked;
+            }
+        };
+        for message in &outcome.fix_errors {
+            checked.errors.push(format!("error: {message}\n"));
+        }
+        for file in outcome.files {
+            let mut diff_text = None;
+            if let Some(fixed) = &file.fixed
+                && self.claim(&file.path)
+            {
+                diff_text = Some(diff::unified(
+                    &display(&file.path),
+                    &file.original,
+                    fixed,
+                    self.color,
+                ));
+                if self.args.fix
+                    && let Err(e) = write_atomic(&file.path, &file.original, fixed)
+                {
+                    checked
+                        .errors
+                        .push(format!("error: {}: {e}\n", file.path.display()));
+                }
+            }
+            if file.diagnostics.is_empty() && diff_text.is_none() {
+                continue;
+            }
+            let keys = file
+                .diagnostics
+                .iter()
+                .map(|d| finding_key(&file.path, d))
+                .collect();
+            let text = file
+                .fixed
+                .as_deref()
+                .map(Arc::from)
+                .unwrap_or(file.original);
+            let report = FileReport {
+                path: display_path(&file.path),
+                text,
+                diagnostics: file.diagnostics,
+            };
+            let rendered = (self.streaming && !report.diagnostics.is_empty()).then(|| {
+                render(
+                    std::slice::from_ref(&report),
+                    self.args.output_format,
+                    self.color,
+                )
+            });
+            checked.files.push(CheckedFile {
+                report,
+                keys,
+                rendered,
+                diff: diff_text,
+                fixes_applied: file.fixes_applied,
+            });
+        }
+        checked
+    }
+
+    /// Whether this project is the first to fix the file (by its real path).
+    fn claim(&self, path: &Path) -> bool {
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.fixed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(real)
+    }
+}
+
+/// A finding's identity within a run: its file, rule and span, hashed (64 bits: a collision
+/// among the findings of one run is far less likely than a disk error).
+fn finding_key(path: &Path, d: &Diagnostic) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    (path, d.rule, d.span.start, d.span.end).hash(&mut hasher);
+    hasher.finish()
+}
