@@ -471,25 +471,21 @@ fn selector_matches(selector: &str, meta: &RuleMeta) -> bool {
 
 /// The nearest config file from `start` (a file or folder) upward.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
-    find_config_cached(start, &mut std::collections::HashMap::new())
-}
-
-/// [`find_config`], remembering the answer for every folder it looks at, so that many files
-/// under one tree search each ancestor once.
-pub fn find_config_cached(
-    start: &Path,
-    cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
-) -> Option<PathBuf> {
-    let start = if start.is_absolute() {
-        start.to_path_buf()
-    } else {
-        std::env::current_dir().ok()?.join(start)
-    };
-    let first = if start.is_dir() {
+    let start = std::path::absolute(start).ok()?;
+    let folder = if start.is_dir() {
         start.as_path()
     } else {
         start.parent()?
     };
+    find_config_cached(folder, &mut std::collections::HashMap::new())
+}
+
+/// [`find_config`] from an absolute folder, remembering the answer for every folder it looks
+/// at, so that many files under one tree search each ancestor once.
+pub fn find_config_cached(
+    first: &Path,
+    cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
     let mut visited: Vec<PathBuf> = Vec::new();
     let mut dir = Some(first);
     let mut found = None;

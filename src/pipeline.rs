@@ -31,8 +31,9 @@ pub fn for_each_ordered<T, R>(
 {
     let workers = workers.max(1);
     let source = Mutex::new((0usize, items));
-    // How many results the sink has had, for the window.
-    let handed_back = (Mutex::new(0usize), Condvar::new());
+    // How many results the sink has had (for the window), and how many workers wait for it
+    // to grow (waking them is a system call: skipped when nobody waits).
+    let handed_back = (Mutex::new(Progress::default()), Condvar::new());
     let (send, receive) = mpsc::channel::<(usize, Result<R, Panicked>)>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -45,8 +46,10 @@ pub fn for_each_ordered<T, R>(
                         let index = source.0;
                         let (done, wake) = handed_back;
                         let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
-                        while index >= *done + WINDOW {
+                        while index >= done.handed_back + WINDOW {
+                            done.waiting += 1;
                             done = wake.wait(done).unwrap_or_else(|e| e.into_inner());
+                            done.waiting -= 1;
                         }
                         drop(done);
                         let item = source.1.next();
@@ -71,11 +74,20 @@ pub fn for_each_ordered<T, R>(
                 sink(result);
                 next += 1;
                 let (done, wake) = &handed_back;
-                *done.lock().unwrap_or_else(|e| e.into_inner()) = next;
-                wake.notify_all();
+                let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+                done.handed_back = next;
+                if done.waiting > 0 {
+                    wake.notify_all();
+                }
             }
         }
     });
+}
+
+#[derive(Default)]
+struct Progress {
+    handed_back: usize,
+    waiting: usize,
 }
 
 /// The number of worker threads to use: one per core the process may run on.

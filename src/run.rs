@@ -62,6 +62,8 @@ pub struct ConfigResolver {
     cache: HashMap<Option<PathBuf>, Arc<Config>>,
     /// The config file found for each folder, so a folder's ancestors are searched once.
     found: HashMap<PathBuf, Option<PathBuf>>,
+    /// The working folder, read once.
+    cwd: Option<PathBuf>,
 }
 
 impl ConfigResolver {
@@ -71,17 +73,36 @@ impl ConfigResolver {
             overrides,
             cache: HashMap::new(),
             found: HashMap::new(),
+            cwd: std::env::current_dir().ok(),
         }
     }
 
     /// The configuration for a file or folder.
     pub fn for_path(&mut self, path: &Path) -> Result<Arc<Config>, ConfigError> {
+        self.resolve(path, path.is_dir())
+    }
+
+    /// The configuration for a file found by searching a folder (so known to be a file).
+    pub fn for_file(&mut self, file: &Path) -> Result<Arc<Config>, ConfigError> {
+        self.resolve(file, false)
+    }
+
+    fn resolve(&mut self, path: &Path, is_dir: bool) -> Result<Arc<Config>, ConfigError> {
         let source = if self.args.isolated {
             None
         } else if let Some(explicit) = &self.args.config {
             Some(explicit.clone())
         } else {
-            find_config_cached(path, &mut self.found)
+            let absolute = match &self.cwd {
+                Some(cwd) => cwd.join(path),
+                None => path.to_path_buf(),
+            };
+            let folder = if is_dir {
+                Some(absolute.as_path())
+            } else {
+                absolute.parent()
+            };
+            folder.and_then(|f| find_config_cached(f, &mut self.found))
         };
         if let Some(config) = self.cache.get(&source) {
             return Ok(config.clone());

@@ -82,11 +82,15 @@ pub fn read_dotenv_file(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Vec<(String, String)>>, DotenvError> {
     // A `.env` that is a FIFO or a device would block or never end: Compose reads files.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        return Err(DotenvError {
-            line: 0,
-            message: format!("{} is not a regular file", path.display()),
-        });
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            return Err(DotenvError {
+                line: 0,
+                message: format!("{} is not a regular file", path.display()),
+            });
+        }
+        _ => {}
     }
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,

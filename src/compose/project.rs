@@ -133,29 +133,35 @@ pub fn read_text(path: &Path) -> Result<String, LoadFailure> {
 /// UTF-8 only; a NUL byte or a UTF-16 byte-order mark says "not a text compose file".
 pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, LoadFailure> {
     // The text up to the problem is valid UTF-8, so offsets into a lossy copy still point
-    // at the right line and column for the message.
-    let lossy: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).as_ref());
-    let fail = |offset: usize, message: String| LoadFailure {
+    // at the right line and column for the message. (Made only for a failure: copying every
+    // file showed in profiles.)
+    let fail = |bytes: &[u8], offset: usize, message: String| LoadFailure {
         path: path.to_path_buf(),
-        text: Some(lossy.clone()),
+        text: Some(Arc::from(String::from_utf8_lossy(bytes).as_ref())),
         offset: Some(offset),
         message,
     };
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(fail(
+            &bytes,
             0,
             "file is UTF-16; compose files must be UTF-8".into(),
         ));
     }
     if let Some(nul) = bytes.iter().position(|b| *b == 0) {
         return Err(fail(
+            &bytes,
             nul,
             "file holds a NUL byte: binary data, not YAML".into(),
         ));
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        fail(at, format!("file is not valid UTF-8 (at byte {at})"))
+        fail(
+            e.as_bytes(),
+            at,
+            format!("file is not valid UTF-8 (at byte {at})"),
+        )
     })
 }
 

@@ -69,7 +69,7 @@ impl Iterator for Jobs {
             {
                 continue;
             }
-            return Some(match self.configs.for_path(&path) {
+            return Some(match self.configs.for_file(&path) {
                 Ok(config) => Job::Check { path, config },
                 Err(e) => Job::Error(e.render(false)),
             });
