@@ -54,6 +54,9 @@ struct Tally {
     shown: usize,
 }
 
+/// Folders whose config file the resolver remembers at most.
+const MAX_REMEMBERED_FOLDERS: usize = 1024;
+
 /// Finds and caches the configuration of each file (nearest config upward, `--config`, or
 /// none with `--isolated`), with the command line's overrides applied.
 pub struct ConfigResolver {
@@ -102,6 +105,11 @@ impl ConfigResolver {
             } else {
                 absolute.parent()
             };
+            // Bounded: over a big tree, the answers of folders walked long ago are dropped
+            // (a folder's answer is found again with two stats per folder).
+            if self.found.len() > MAX_REMEMBERED_FOLDERS {
+                self.found.clear();
+            }
             folder.and_then(|f| find_config_cached(f, &mut self.found))
         };
         if let Some(config) = self.cache.get(&source) {
