@@ -1,362 +1,394 @@
 //! The catalogue of sensitive software: `rules/catalogue.toml`, embedded in the binary.
 //!
-//! The TOML file documents the pattern syntax at its top. It is parsed and compiled once
-//! ([`Catalogue::builtin`]) into a matcher that looks images up by exact key in hash maps
-//! first and only then tries the few glob patterns, since it runs for every service of
-//! every file. A broken catalogue is caught by `cargo test --lib catalog`, so
-//! [`Catalogue::builtin`] can treat it as an invariant.
+//! The TOML file documents the pattern syntax at its top. `build.rs` loads and validates it
+//! at build time, with the same code as [`Catalogue::from_toml`] (`catalog/load.rs`), and
+//! writes it out as static tables, so the built-in catalogue costs next to nothing at
+//! start-up ([`Catalogue::builtin`]). Lookup runs for every service of every file: images are
+//! looked up by exact key first, by binary search in sorted tables over the pieces of the
+//! image name (nothing is allocated), and only then tried against the few glob patterns.
+//! Globs made of literal components and `*` (`*/postgres`, `quay.io/acme/*`) are matched
+//! component by component; any other glob is compiled with globset on first use.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
-use std::str::FromStr;
-use std::sync::OnceLock;
+mod load;
 
-use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::sync::{Arc, OnceLock};
 
-use crate::compose::image::{DOCKER_HUB, ImageRef, OFFICIAL_NAMESPACE};
+use globset::GlobMatcher;
 
-/// The shipped catalogue.
+use crate::compose::image::{ImageRef, OFFICIAL_NAMESPACE};
+#[cfg(test)]
+use load::is_kebab_case;
+pub use load::{CatalogError, Category, Entry};
+use load::{Pattern, Tables, build_glob, compile_pattern};
+#[cfg(test)]
+use std::collections::{HashMap, HashSet};
+
+/// The shipped catalogue, as text (`build.rs` compiles it into [`builtin`]).
+#[cfg(test)]
 const BUILTIN_TOML: &str = include_str!("../rules/catalogue.toml");
 
-/// What kind of software an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    Database,
-    Cache,
-    Queue,
-    Search,
-    ObjectStore,
-    Secrets,
-    AdminUi,
-    Observability,
-    DockerApi,
+/// The shipped catalogue as static tables, written by `build.rs` from `rules/catalogue.toml`.
+mod builtin {
+    use super::{Category, StaticEntry, StaticLayer};
+    use std::borrow::Cow;
+
+    include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 }
 
-impl Category {
-    /// Every category, in declaration order.
-    pub const ALL: [Category; 9] = [
-        Category::Database,
-        Category::Cache,
-        Category::Queue,
-        Category::Search,
-        Category::ObjectStore,
-        Category::Secrets,
-        Category::AdminUi,
-        Category::Observability,
-        Category::DockerApi,
-    ];
-
-    /// The machine name, as written in TOML and configuration: `object-store`, `admin-ui`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Database => "database",
-            Category::Cache => "cache",
-            Category::Queue => "queue",
-            Category::Search => "search",
-            Category::ObjectStore => "object-store",
-            Category::Secrets => "secrets",
-            Category::AdminUi => "admin-ui",
-            Category::Observability => "observability",
-            Category::DockerApi => "docker-api",
-        }
-    }
-
-    /// The human label for messages: `object store`, `admin UI`, `Docker API`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::Database => "database",
-            Category::Cache => "cache",
-            Category::Queue => "message queue",
-            Category::Search => "search engine",
-            Category::ObjectStore => "object store",
-            Category::Secrets => "secrets store",
-            Category::AdminUi => "admin UI",
-            Category::Observability => "observability service",
-            Category::DockerApi => "Docker API",
-        }
-    }
-}
-
-/// Displays the human [`label`](Category::label).
-impl fmt::Display for Category {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-/// Parses the machine name ([`as_str`](Category::as_str)).
-impl FromStr for Category {
-    type Err = CatalogError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Category::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| {
-                let known: Vec<_> = Category::ALL.iter().map(|c| c.as_str()).collect();
-                CatalogError::new(format!(
-                    "unknown category `{s}` (expected one of: {})",
-                    known.join(", ")
-                ))
-            })
-    }
-}
-
-/// One piece of sensitive software.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Kebab-case identifier, e.g. `postgres`.
-    pub id: String,
-    /// Display name, e.g. `PostgreSQL`.
-    pub name: String,
-    pub category: Category,
-    /// Well-known container ports, primary first. Empty for a user image pattern, which
-    /// names no ports: every port that service publishes counts.
-    pub ports: Vec<u16>,
-    /// The image patterns, as written.
-    pub images: Vec<String>,
-    /// Whether the entry comes from the user's configuration ([`Catalogue::with_extra`]).
-    pub user_defined: bool,
-}
-
-/// An error in a catalogue or a user pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogError {
-    message: String,
-}
-
-impl CatalogError {
-    fn new(message: impl Into<String>) -> Self {
-        CatalogError {
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for CatalogError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CatalogError {}
-
-// ── The TOML schema ─────────────────────────────────────────────────────────────────────────
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCatalogue {
-    entry: Vec<RawEntry>,
-    #[serde(default)]
-    port_fallback: BTreeMap<String, String>,
-    #[serde(default)]
-    reverse_proxy: RawReverseProxy,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEntry {
-    id: String,
-    name: String,
+/// An entry of the built-in catalogue, as `build.rs` writes it.
+struct StaticEntry {
+    id: &'static str,
+    name: &'static str,
     category: Category,
-    images: Vec<String>,
-    ports: Vec<u16>,
+    ports: &'static [u16],
+    images: &'static [&'static str],
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawReverseProxy {
-    images: Vec<String>,
+/// Compiled patterns of the built-in catalogue, as `build.rs` writes them ([`Tables`]).
+struct StaticLayer {
+    exact_full: &'static [(Cow<'static, str>, usize)],
+    exact_path: &'static [(Cow<'static, str>, usize)],
+    glob_full: &'static [(&'static str, usize)],
+    glob_path: &'static [(&'static str, usize)],
 }
 
-// ── Patterns ────────────────────────────────────────────────────────────────────────────────
+// ── Names ───────────────────────────────────────────────────────────────────────────────────
 
-/// A compiled image pattern.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Pattern {
-    /// `registry/path`, matched against the image's canonical name.
-    ExactFull(String),
-    /// `namespace/repository`, matched against the path and its trailing parts.
-    ExactPath(String),
-    /// A glob over `registry/path`.
-    GlobFull(String),
-    /// A glob over the path and its trailing parts.
-    GlobPath(String),
+/// A name made of pieces joined by `/` (`registry`, `namespace`, `repository`), compared and
+/// matched without building the string.
+#[derive(Clone, Copy)]
+struct Name<'a> {
+    pieces: [&'a str; 3],
+    len: usize,
 }
 
-/// Does the first component of a pattern name a registry? (Docker's rule, on a lowercase
-/// pattern.)
-fn names_registry(first: &str) -> bool {
-    first == "localhost" || first.contains(['.', ':'])
-}
+impl<'a> Name<'a> {
+    fn one(a: &'a str) -> Self {
+        Name {
+            pieces: [a, "", ""],
+            len: 1,
+        }
+    }
 
-fn compile_pattern(pattern: &str) -> Result<Pattern, CatalogError> {
-    let err = |why: &str| {
-        Err(CatalogError::new(format!(
-            "image pattern `{pattern}`: {why}"
-        )))
-    };
-    let p = pattern.trim().to_ascii_lowercase();
-    if p.is_empty() {
-        return err("empty");
+    fn two(a: &'a str, b: &'a str) -> Self {
+        Name {
+            pieces: [a, b, ""],
+            len: 2,
+        }
     }
-    if p.contains('@') {
-        return err("patterns match repositories: remove the digest");
+
+    fn three(a: &'a str, b: &'a str, c: &'a str) -> Self {
+        Name {
+            pieces: [a, b, c],
+            len: 3,
+        }
     }
-    if p.contains('$') {
-        return err("patterns cannot contain variables");
+
+    fn pieces(&self) -> &[&'a str] {
+        &self.pieces[..self.len]
     }
-    let is_glob = p.contains(['*', '?', '[', '{']);
-    let (registry, rest) = match p.split_once('/') {
-        Some((first, rest)) if names_registry(first) => (Some(first), rest),
-        _ => (None, p.as_str()),
-    };
-    if rest.contains(':') {
-        return err("patterns match repositories: remove the tag");
-    }
-    if !is_glob {
-        let Some(image) = ImageRef::parse(&p) else {
-            return err("not a valid image name");
-        };
-        return Ok(match registry {
-            Some(_) => Pattern::ExactFull(image.canonical_name()),
-            None => Pattern::ExactPath(image.path()),
-        });
-    }
-    if rest.is_empty() || rest.split('/').any(str::is_empty) {
-        return err("empty path component");
-    }
-    let glob = match registry {
-        Some(registry) => {
-            let registry = if registry == "index.docker.io" {
-                DOCKER_HUB
-            } else {
-                registry
-            };
-            if registry == DOCKER_HUB && !rest.contains('/') {
-                Pattern::GlobFull(format!("{registry}/{OFFICIAL_NAMESPACE}/{rest}"))
-            } else {
-                Pattern::GlobFull(format!("{registry}/{rest}"))
+
+    /// `key` compared with the joined name, byte by byte, as `str` compares.
+    fn cmp_key(&self, key: &str) -> Ordering {
+        let mut key = key.as_bytes();
+        for (i, piece) in self.pieces().iter().enumerate() {
+            if i > 0 {
+                match key.split_first() {
+                    None => return Ordering::Less,
+                    Some((&b'/', rest)) => key = rest,
+                    Some((&c, _)) => return c.cmp(&b'/'),
+                }
+            }
+            let piece = piece.as_bytes();
+            let n = key.len().min(piece.len());
+            match key[..n].cmp(&piece[..n]) {
+                Ordering::Equal if key.len() < piece.len() => return Ordering::Less,
+                Ordering::Equal => key = &key[n..],
+                other => return other,
             }
         }
-        None if !rest.contains('/') => Pattern::GlobPath(format!("{OFFICIAL_NAMESPACE}/{rest}")),
-        None => Pattern::GlobPath(rest.to_string()),
-    };
-    let (Pattern::GlobFull(g) | Pattern::GlobPath(g)) = &glob else {
-        unreachable!()
-    };
-    if let Err(e) = build_glob(g) {
-        return err(&format!("invalid glob: {e}"));
+        if key.is_empty() {
+            Ordering::Equal
+        } else {
+            Ordering::Greater
+        }
     }
-    Ok(glob)
+
+    fn joined(&self) -> String {
+        self.pieces().join("/")
+    }
 }
 
-fn build_glob(glob: &str) -> Result<globset::Glob, globset::Error> {
-    GlobBuilder::new(glob)
-        .literal_separator(true)
-        .backslash_escape(true)
-        .build()
+/// `registry/path` of an image.
+fn full_name(image: &ImageRef) -> Name<'_> {
+    match &image.namespace {
+        Some(ns) => Name::three(&image.registry, ns, &image.repository),
+        None => Name::two(&image.registry, &image.repository),
+    }
 }
 
-/// Image patterns compiled for lookup; each pattern leads to a target index.
+/// The names an image's path is looked up by, in priority order: the path, its official
+/// form (`library/NAME`) for a one-component path, then its trailing parts of two
+/// components or more, longest first (a mirror or proxy cache:
+/// `public.ecr.aws/docker/library/postgres` is `library/postgres`).
+fn path_names(image: &ImageRef) -> impl Iterator<Item = Name<'_>> + Clone {
+    let repo = image.repository.as_str();
+    let ns = image.namespace.as_deref();
+    let path = match ns {
+        Some(ns) => Name::two(ns, repo),
+        None => Name::one(repo),
+    };
+    // A one-component path on a private registry is taken as a mirror of the official
+    // image of that name.
+    let official = ns.is_none().then(|| Name::two(OFFICIAL_NAMESPACE, repo));
+    let ns_suffixes = ns
+        .into_iter()
+        .flat_map(|ns| ns.match_indices('/').map(move |(i, _)| &ns[i + 1..]))
+        .map(move |rest| Name::two(rest, repo));
+    // A repository holds a `/` only inside an unresolved variable; the joined path is split
+    // there too, as the string would be.
+    let joint = (ns.is_some() && repo.contains('/')).then(|| Name::one(repo));
+    let repo_suffixes = repo
+        .match_indices('/')
+        .map(move |(i, _)| &repo[i + 1..])
+        .filter(|rest| rest.contains('/'))
+        .map(Name::one);
+    std::iter::once(path)
+        .chain(official)
+        .chain(ns_suffixes)
+        .chain(joint)
+        .chain(repo_suffixes)
+}
+
+// ── Patterns compiled for lookup ────────────────────────────────────────────────────────────
+
+/// Exact keys sorted by key (byte order), each with its target.
+type Keys = Cow<'static, [(Cow<'static, str>, usize)]>;
+
+fn get(keys: &Keys, name: Name) -> Option<usize> {
+    keys.binary_search_by(|(key, _)| name.cmp_key(key))
+        .ok()
+        .map(|i| keys[i].1)
+}
+
+/// A glob pattern (already validated by [`compile_pattern`]).
+#[derive(Debug, Clone)]
+struct Glob {
+    pattern: Cow<'static, str>,
+    target: usize,
+    /// `None` for a glob of literal components and `*` (matched by [`Glob::matches`] itself);
+    /// otherwise the globset matcher, compiled on first use.
+    compiled: Option<OnceLock<Option<GlobMatcher>>>,
+    /// Where the last component starts, when the glob is simple and that component is a
+    /// literal: only a name ending with that component can match.
+    literal_last: Option<usize>,
+}
+
+impl Glob {
+    fn new(pattern: Cow<'static, str>, target: usize) -> Glob {
+        let simple = pattern
+            .split('/')
+            .all(|c| c == "*" || !c.contains(['*', '?', '[', ']', '{', '}', '\\']));
+        let last = pattern.rfind('/').map_or(0, |i| i + 1);
+        let literal_last = (simple && &pattern[last..] != "*").then_some(last);
+        Glob {
+            pattern,
+            target,
+            compiled: (!simple).then(OnceLock::new),
+            literal_last,
+        }
+    }
+
+    fn literal_last(&self) -> Option<&str> {
+        self.literal_last.map(|at| &self.pattern[at..])
+    }
+
+    fn matches(&self, name: Name) -> bool {
+        match &self.compiled {
+            None => {
+                // As globset with `literal_separator`: `*` is any one component. Compared
+                // from the end, where names differ most.
+                let mut glob = self.pattern.rsplit('/');
+                for piece in name.pieces().iter().rev() {
+                    for component in piece.rsplit('/') {
+                        match glob.next() {
+                            Some("*") => {}
+                            Some(literal) if literal == component => {}
+                            _ => return false,
+                        }
+                    }
+                }
+                glob.next().is_none()
+            }
+            Some(compiled) => compiled
+                .get_or_init(|| build_glob(&self.pattern).ok().map(|g| g.compile_matcher()))
+                .as_ref()
+                .is_some_and(|m| m.is_match(name.joined())),
+        }
+    }
+}
+
+/// Globs in priority order, indexed by their literal last component.
+#[derive(Debug, Clone, Default)]
+struct GlobList {
+    globs: Vec<Glob>,
+    /// Positions of the globs with a literal last component, sorted by it (then by position).
+    by_last: Vec<usize>,
+    /// Positions of the other globs, ascending.
+    others: Vec<usize>,
+}
+
+impl GlobList {
+    fn new(globs: Vec<Glob>) -> GlobList {
+        let (mut by_last, others): (Vec<usize>, Vec<usize>) =
+            (0..globs.len()).partition(|&i| globs[i].literal_last.is_some());
+        by_last.sort_by(|&a, &b| globs[a].literal_last().cmp(&globs[b].literal_last()));
+        GlobList {
+            globs,
+            by_last,
+            others,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+
+    /// The first glob (in priority order) for which `matches` holds, among those that can
+    /// match a name whose last component is `last`.
+    fn first(&self, last: &str, matches: impl Fn(&Glob) -> bool) -> Option<&Glob> {
+        if self.globs.is_empty() {
+            return None;
+        }
+        let key = |&i: &usize| self.globs[i].literal_last().unwrap_or_default();
+        let from = self.by_last.partition_point(|i| key(i) < last);
+        let len = self.by_last[from..].partition_point(|i| key(i) == last);
+        let mut best: Option<usize> = None;
+        for &i in self.by_last[from..from + len].iter().chain(&self.others) {
+            if best.is_none_or(|b| i < b) && matches(&self.globs[i]) {
+                best = Some(i);
+            }
+        }
+        best.map(|i| &self.globs[i])
+    }
+}
+
+/// One set of patterns: the user's, or a catalogue's.
+#[derive(Debug, Clone)]
+struct Layer {
+    exact_full: Keys,
+    exact_path: Keys,
+    glob_full: GlobList,
+    glob_path: GlobList,
+}
+
+impl Layer {
+    /// From patterns in priority order: for the same exact key or for several matching
+    /// globs, the pattern given first wins.
+    fn new(patterns: &[(Pattern, usize)]) -> Layer {
+        let t = Tables::new(patterns);
+        let keys = |list: Vec<(String, usize)>| -> Keys {
+            list.into_iter().map(|(k, t)| (Cow::Owned(k), t)).collect()
+        };
+        let globs = |list: Vec<(String, usize)>| {
+            GlobList::new(
+                list.into_iter()
+                    .map(|(g, t)| Glob::new(Cow::Owned(g), t))
+                    .collect(),
+            )
+        };
+        Layer {
+            exact_full: keys(t.exact_full),
+            exact_path: keys(t.exact_path),
+            glob_full: globs(t.glob_full),
+            glob_path: globs(t.glob_path),
+        }
+    }
+
+    fn from_static(s: &'static StaticLayer) -> Layer {
+        let globs = |list: &'static [(&'static str, usize)]| {
+            GlobList::new(
+                list.iter()
+                    .map(|&(g, t)| Glob::new(Cow::Borrowed(g), t))
+                    .collect(),
+            )
+        };
+        Layer {
+            exact_full: Cow::Borrowed(s.exact_full),
+            exact_path: Cow::Borrowed(s.exact_path),
+            glob_full: globs(s.glob_full),
+            glob_path: globs(s.glob_path),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.exact_full.is_empty()
+            && self.exact_path.is_empty()
+            && self.glob_full.is_empty()
+            && self.glob_path.is_empty()
+    }
+
+    /// The lookup tables, for comparing catalogues in tests.
+    #[cfg(test)]
+    fn tables(&self) -> Tables {
+        let keys = |k: &Keys| k.iter().map(|(k, t)| (k.to_string(), *t)).collect();
+        let globs = |g: &GlobList| {
+            g.globs
+                .iter()
+                .map(|g| (g.pattern.to_string(), g.target))
+                .collect()
+        };
+        Tables {
+            exact_full: keys(&self.exact_full),
+            exact_path: keys(&self.exact_path),
+            glob_full: globs(&self.glob_full),
+            glob_path: globs(&self.glob_path),
+        }
+    }
+}
+
+/// Image patterns compiled for lookup, in layers of decreasing priority (the user's patterns,
+/// then the catalogue's); each pattern leads to a target index.
 #[derive(Debug, Clone)]
 struct Matcher {
-    exact_full: HashMap<String, usize>,
-    exact_path: HashMap<String, usize>,
-    glob_full: GlobSet,
-    glob_full_targets: Vec<usize>,
-    glob_path: GlobSet,
-    glob_path_targets: Vec<usize>,
+    layers: Vec<Layer>,
 }
 
 impl Matcher {
-    /// Builds from patterns in priority order: for the same exact key or for several
-    /// matching globs, the pattern given first wins.
-    fn build(patterns: &[(Pattern, usize)]) -> Result<Matcher, CatalogError> {
-        let mut exact_full = HashMap::new();
-        let mut exact_path = HashMap::new();
-        let mut glob_full = GlobSetBuilder::new();
-        let mut glob_full_targets = Vec::new();
-        let mut glob_path = GlobSetBuilder::new();
-        let mut glob_path_targets = Vec::new();
-        for (pattern, target) in patterns {
-            match pattern {
-                Pattern::ExactFull(key) => {
-                    exact_full.entry(key.clone()).or_insert(*target);
-                }
-                Pattern::ExactPath(key) => {
-                    exact_path.entry(key.clone()).or_insert(*target);
-                }
-                Pattern::GlobFull(g) => {
-                    glob_full.add(build_glob(g).map_err(|e| CatalogError::new(e.to_string()))?);
-                    glob_full_targets.push(*target);
-                }
-                Pattern::GlobPath(g) => {
-                    glob_path.add(build_glob(g).map_err(|e| CatalogError::new(e.to_string()))?);
-                    glob_path_targets.push(*target);
-                }
-            }
-        }
-        let build = |b: GlobSetBuilder| b.build().map_err(|e| CatalogError::new(e.to_string()));
-        Ok(Matcher {
-            exact_full,
-            exact_path,
-            glob_full: build(glob_full)?,
-            glob_full_targets,
-            glob_path: build(glob_path)?,
-            glob_path_targets,
-        })
-    }
-
     /// Target of the best pattern matching `image`: exact with a registry, exact paths
     /// (whole path, official form, then trailing parts, longest first), globs with a
-    /// registry, other globs.
+    /// registry, other globs. Within a kind, an earlier layer wins, then the pattern given
+    /// first.
     fn find(&self, image: &ImageRef) -> Option<usize> {
-        let path = image.path();
-        let full = format!("{}/{}", image.registry, path);
-        if let Some(&t) = self.exact_full.get(&full) {
+        let full = full_name(image);
+        let layers = &self.layers;
+        if let Some(t) = layers.iter().find_map(|l| get(&l.exact_full, full)) {
             return Some(t);
         }
-        // A one-component path on a private registry is taken as a mirror of the official
-        // image of that name.
-        let official = image
-            .namespace
-            .is_none()
-            .then(|| format!("{OFFICIAL_NAMESPACE}/{}", image.repository));
-        let suffixes = path
-            .match_indices('/')
-            .map(|(i, _)| &path[i + 1..])
-            .filter(|s| s.contains('/'));
-        let candidates = || {
-            std::iter::once(path.as_str())
-                .chain(official.as_deref())
-                .chain(suffixes.clone())
-        };
-        if let Some(t) = candidates().find_map(|c| self.exact_path.get(c).copied()) {
+        let paths = path_names(image);
+        if let Some(t) = paths
+            .clone()
+            .find_map(|name| layers.iter().find_map(|l| get(&l.exact_path, name)))
+        {
             return Some(t);
         }
-        let mut hits = Vec::new();
-        if !self.glob_full_targets.is_empty() {
-            self.glob_full
-                .matches_candidate_into(&Candidate::new(&full), &mut hits);
-            if let Some(&first) = hits.iter().min() {
-                return Some(self.glob_full_targets[first]);
-            }
+        // Every name looked up ends with the last component of the repository.
+        let last = image.repository.rsplit('/').next().unwrap_or_default();
+        if let Some(g) = layers
+            .iter()
+            .find_map(|l| l.glob_full.first(last, |g| g.matches(full)))
+        {
+            return Some(g.target);
         }
-        if self.glob_path_targets.is_empty() {
-            return None;
-        }
-        let mut best: Option<usize> = None;
-        for c in candidates() {
-            self.glob_path
-                .matches_candidate_into(&Candidate::new(c), &mut hits);
-            if let Some(&first) = hits.iter().min() {
-                best = Some(best.map_or(first, |b| b.min(first)));
-            }
-        }
-        best.map(|i| self.glob_path_targets[i])
+        layers
+            .iter()
+            .find_map(|l| {
+                l.glob_path
+                    .first(last, |g| paths.clone().any(|name| g.matches(name)))
+            })
+            .map(|g| g.target)
     }
 }
 
@@ -366,111 +398,69 @@ impl Matcher {
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     entries: Vec<Entry>,
-    /// Compiled patterns of the entries, in priority order (kept to rebuild with extras).
-    patterns: Vec<(Pattern, usize)>,
     images: Matcher,
-    ports: HashMap<u16, usize>,
+    /// Container port to entry, ascending by port.
+    ports: Cow<'static, [(u16, usize)]>,
     proxies: Matcher,
 }
 
 impl Catalogue {
-    /// The shipped catalogue, parsed and compiled on first use.
+    /// The shipped catalogue, built from the tables `build.rs` wrote on first use.
     pub fn builtin() -> &'static Catalogue {
-        static BUILTIN: OnceLock<Catalogue> = OnceLock::new();
+        Catalogue::shared_builtin_ref()
+    }
+
+    /// The shipped catalogue, shared: a configuration that adds nothing to it holds this.
+    pub fn shared_builtin() -> Arc<Catalogue> {
+        Arc::clone(Catalogue::shared_builtin_ref())
+    }
+
+    fn shared_builtin_ref() -> &'static Arc<Catalogue> {
+        static BUILTIN: OnceLock<Arc<Catalogue>> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            Catalogue::from_toml(BUILTIN_TOML)
-                .expect("rules/catalogue.toml is valid (checked by `cargo test --lib catalog`)")
+            let entries = builtin::ENTRIES
+                .iter()
+                .map(|e| Entry {
+                    id: e.id.to_string(),
+                    name: e.name.to_string(),
+                    category: e.category,
+                    ports: e.ports.to_vec(),
+                    images: e.images.iter().map(|i| i.to_string()).collect(),
+                    user_defined: false,
+                })
+                .collect();
+            Arc::new(Catalogue {
+                entries,
+                images: Matcher {
+                    layers: vec![Layer::from_static(&builtin::IMAGES)],
+                },
+                ports: Cow::Borrowed(builtin::PORTS),
+                proxies: Matcher {
+                    layers: vec![Layer::from_static(&builtin::PROXIES)],
+                },
+            })
         })
     }
 
     /// Parses and validates a catalogue in the format of `rules/catalogue.toml`.
     pub fn from_toml(text: &str) -> Result<Catalogue, CatalogError> {
-        let raw: RawCatalogue =
-            toml::from_str(text).map_err(|e| CatalogError::new(format!("catalogue: {e}")))?;
-        let mut entries = Vec::with_capacity(raw.entry.len());
-        let mut patterns = Vec::new();
-        let mut ids = HashMap::new();
-        let mut seen_patterns: HashMap<Pattern, String> = HashMap::new();
-        for (index, e) in raw.entry.into_iter().enumerate() {
-            let at = |why: String| CatalogError::new(format!("entry `{}`: {why}", e.id));
-            if !is_kebab_case(&e.id) {
-                return Err(at("id must be kebab-case".into()));
-            }
-            if ids.insert(e.id.clone(), index).is_some() {
-                return Err(at("duplicate id".into()));
-            }
-            if e.name.trim().is_empty() {
-                return Err(at("empty name".into()));
-            }
-            if e.images.is_empty() {
-                return Err(at("no image patterns".into()));
-            }
-            if e.ports.is_empty() {
-                return Err(at("no ports".into()));
-            }
-            if e.ports.contains(&0) {
-                return Err(at("port 0".into()));
-            }
-            if e.ports.iter().collect::<HashSet<_>>().len() != e.ports.len() {
-                return Err(at("duplicate port".into()));
-            }
-            for image in &e.images {
-                let pattern = compile_pattern(image).map_err(|err| at(err.to_string()))?;
-                if let Some(other) = seen_patterns.insert(pattern.clone(), e.id.clone()) {
-                    return Err(at(format!(
-                        "image pattern `{image}` is also claimed by `{other}`"
-                    )));
-                }
-                patterns.push((pattern, index));
-            }
-            entries.push(Entry {
-                id: e.id,
-                name: e.name,
-                category: e.category,
-                ports: e.ports,
-                images: e.images,
-                user_defined: false,
-            });
-        }
-        let mut ports = HashMap::new();
-        for (port, id) in &raw.port_fallback {
-            let at = |why: &str| CatalogError::new(format!("port_fallback `{port}`: {why}"));
-            let number: u16 = port.parse().map_err(|_| at("not a port number"))?;
-            if number == 0 {
-                return Err(at("port 0"));
-            }
-            let &index = ids
-                .get(id)
-                .ok_or_else(|| at(&format!("unknown entry `{id}`")))?;
-            if !entries[index].ports.contains(&number) {
-                return Err(at(&format!("not one of the ports of `{id}`")));
-            }
-            ports.insert(number, index);
-        }
-        let mut proxy_patterns = Vec::new();
-        for (index, image) in raw.reverse_proxy.images.iter().enumerate() {
-            let pattern = compile_pattern(image)
-                .map_err(|e| CatalogError::new(format!("reverse_proxy: {e}")))?;
-            if proxy_patterns.iter().any(|(p, _)| *p == pattern) {
-                return Err(CatalogError::new(format!(
-                    "reverse_proxy: duplicate image pattern `{image}`"
-                )));
-            }
-            proxy_patterns.push((pattern, index));
-        }
+        let loaded = load::load(text)?;
         Ok(Catalogue {
-            images: Matcher::build(&patterns)?,
-            proxies: Matcher::build(&proxy_patterns)?,
-            entries,
-            patterns,
-            ports,
+            entries: loaded.entries,
+            images: Matcher {
+                layers: vec![Layer::new(&loaded.patterns)],
+            },
+            ports: Cow::Owned(loaded.ports),
+            proxies: Matcher {
+                layers: vec![Layer::new(&loaded.proxies)],
+            },
         })
     }
 
     /// The built-in catalogue extended with user image patterns and ports.
     ///
     /// Each user image pattern becomes an entry of its own (`id` `user:PATTERN`, no ports:
-    /// every port the service publishes counts, `user_defined`). It wins over a built-in
+    /// every port that service publishes counts, `user_defined`). It wins over a built-in
     /// pattern of the same kind (an exact `grafana/grafana` re-categorises Grafana; a glob
     /// wins over built-in globs), while exact patterns still beat globs. A user port the
     /// catalogue already knows keeps its entry; another becomes an entry `port-N` of
@@ -493,7 +483,7 @@ impl Catalogue {
     ) -> Result<Catalogue, CatalogError> {
         let base = Catalogue::builtin();
         let mut entries = base.entries.clone();
-        let mut patterns = Vec::with_capacity(extra_images.len() + base.patterns.len());
+        let mut patterns = Vec::with_capacity(extra_images.len());
         for (image, category) in extra_images {
             let pattern = compile_pattern(image)?;
             patterns.push((pattern, entries.len()));
@@ -506,13 +496,21 @@ impl Catalogue {
                 user_defined: true,
             });
         }
-        patterns.extend(base.patterns.iter().cloned());
-        let mut ports = base.ports.clone();
+        let mut layers = Vec::with_capacity(base.images.layers.len() + 1);
+        let user = Layer::new(&patterns);
+        if !user.is_empty() {
+            layers.push(user);
+        }
+        layers.extend(base.images.layers.iter().cloned());
+        let mut ports = base.ports.to_vec();
         for &port in extra_ports {
-            if port == 0 || ports.contains_key(&port) {
+            if port == 0 {
                 continue;
             }
-            ports.insert(port, entries.len());
+            let Err(at) = ports.binary_search_by_key(&port, |&(p, _)| p) else {
+                continue;
+            };
+            ports.insert(at, (port, entries.len()));
             entries.push(Entry {
                 id: format!("port-{port}"),
                 name: format!("port {port}"),
@@ -523,23 +521,36 @@ impl Catalogue {
             });
         }
         Ok(Catalogue {
-            images: Matcher::build(&patterns)?,
+            images: Matcher { layers },
             proxies: base.proxies.clone(),
             entries,
-            patterns,
-            ports,
+            ports: Cow::Owned(ports),
         })
     }
 
     /// The entry whose image patterns match `image`, if any.
     pub fn match_image(&self, image: &ImageRef) -> Option<&Entry> {
-        self.images.find(image).map(|i| &self.entries[i])
+        self.match_image_index(image).map(|i| &self.entries[i])
+    }
+
+    /// Like [`Catalogue::match_image`], as an index into [`Catalogue::entries`].
+    pub fn match_image_index(&self, image: &ImageRef) -> Option<usize> {
+        self.images.find(image)
     }
 
     /// The entry known for a container port, for services whose image is unknown or built
     /// locally. Only ports with an unambiguous owner are known (`[port_fallback]`).
     pub fn match_port(&self, container_port: u16) -> Option<&Entry> {
-        self.ports.get(&container_port).map(|&i| &self.entries[i])
+        self.match_port_index(container_port)
+            .map(|i| &self.entries[i])
+    }
+
+    /// Like [`Catalogue::match_port`], as an index into [`Catalogue::entries`].
+    pub fn match_port_index(&self, container_port: u16) -> Option<usize> {
+        self.ports
+            .binary_search_by_key(&container_port, |&(p, _)| p)
+            .ok()
+            .map(|i| self.ports[i].1)
     }
 
     /// Whether `image` is a reverse proxy, public on purpose when it publishes 80/443.
@@ -559,13 +570,10 @@ impl Catalogue {
 
     /// The ports known without an image, ascending, with their entries.
     pub fn fallback_ports(&self) -> Vec<(u16, &Entry)> {
-        let mut ports: Vec<_> = self
-            .ports
+        self.ports
             .iter()
-            .map(|(&p, &i)| (p, &self.entries[i]))
-            .collect();
-        ports.sort_by_key(|&(p, _)| p);
-        ports
+            .map(|&(p, i)| (p, &self.entries[i]))
+            .collect()
     }
 
     /// Number of entries.
@@ -577,17 +585,6 @@ impl Catalogue {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-}
-
-/// `[a-z0-9]+(-[a-z0-9]+)*`
-fn is_kebab_case(id: &str) -> bool {
-    !id.is_empty()
-        && id.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
 }
 
 #[cfg(test)]

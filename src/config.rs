@@ -262,7 +262,7 @@ impl Config {
             ));
         }
         let catalogue = if file.sensitive.images.is_empty() && file.sensitive.ports.is_empty() {
-            Arc::new(Catalogue::builtin().clone())
+            Catalogue::shared_builtin()
         } else {
             let mut images = Vec::new();
             for image in &file.sensitive.images {

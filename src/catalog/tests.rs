@@ -527,3 +527,294 @@ fn lookup_is_fast_enough() {
     assert_eq!(hits, 40_000);
     assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
 }
+
+/// The tables `build.rs` wrote are the catalogue `from_toml` makes of the same file.
+#[test]
+fn builtin_tables_are_the_toml_catalogue() {
+    let parsed = Catalogue::from_toml(BUILTIN_TOML).unwrap();
+    let built = cat();
+    assert_eq!(built.entries(), parsed.entries());
+    assert_eq!(built.ports, parsed.ports);
+    for (a, b) in [
+        (&built.images, &parsed.images),
+        (&built.proxies, &parsed.proxies),
+    ] {
+        let tables = |m: &Matcher| m.layers.iter().map(Layer::tables).collect::<Vec<_>>();
+        assert_eq!(tables(a), tables(b));
+    }
+    for keys in [
+        &built.images.layers[0].exact_full,
+        &built.images.layers[0].exact_path,
+    ] {
+        assert!(
+            keys.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted, no duplicates"
+        );
+    }
+}
+
+#[test]
+fn name_compares_as_the_joined_string() {
+    let words = [
+        "",
+        "a",
+        "b",
+        "a/b",
+        "ab",
+        "a.b",
+        "a-b",
+        "a0",
+        "docker.io",
+        "library",
+        "postgres",
+        "postgres/x",
+        "z",
+    ];
+    let mut keys: Vec<String> = Vec::new();
+    for a in words {
+        keys.push(a.to_string());
+        for b in words {
+            keys.push(format!("{a}/{b}"));
+            for c in ["", "postgres", "a/b"] {
+                keys.push(format!("{a}/{b}/{c}"));
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for a in words {
+        names.push(Name::one(a));
+        for b in words {
+            names.push(Name::two(a, b));
+            names.push(Name::three(a, b, "postgres"));
+        }
+    }
+    for name in names {
+        let joined = name.joined();
+        for key in &keys {
+            assert_eq!(
+                name.cmp_key(key),
+                key.as_str().cmp(joined.as_str()),
+                "{key:?} vs {joined:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn hand_matched_globs_agree_with_globset() {
+    let globs = [
+        "*/postgres",
+        "library/*",
+        "quay.io/acme/*",
+        "*/*",
+        "*",
+        "a/*/c",
+        "redis*",
+        "library/redis*",
+        "**/postgres",
+        "{a,b}/c",
+        "[ab]/c",
+        "a?/c",
+    ];
+    let names = [
+        Name::two("library", "postgres"),
+        Name::two("a/b", "postgres"),
+        Name::one("postgres"),
+        Name::one("a/postgres"),
+        Name::three("quay.io", "acme", "x"),
+        Name::three("quay.io", "acme/b", "x"),
+        Name::two("quay.io", "x"),
+        Name::two("library", "redis-stack"),
+        Name::two("library", "redis"),
+        Name::two("a/b", "c"),
+        Name::two("a", "c"),
+        Name::two("b", "c"),
+        Name::two("ab", "c"),
+        Name::two("", "postgres"),
+        Name::two("library", ""),
+    ];
+    for glob in globs {
+        let ours = Glob::new(Cow::Borrowed(glob), 0);
+        let theirs = build_glob(glob).unwrap().compile_matcher();
+        for name in names {
+            let joined = name.joined();
+            assert_eq!(
+                ours.matches(name),
+                theirs.is_match(&joined),
+                "{glob} on {joined}"
+            );
+        }
+    }
+    assert!(Glob::new(Cow::Borrowed("*/postgres"), 0).compiled.is_none());
+    assert!(Glob::new(Cow::Borrowed("redis*"), 0).compiled.is_some());
+}
+
+/// The lookup as it was done before the tables: hash maps of exact keys and globsets over
+/// the joined name, one merged set of patterns in priority order.
+struct Reference {
+    exact_full: HashMap<String, usize>,
+    exact_path: HashMap<String, usize>,
+    glob_full: (globset::GlobSet, Vec<usize>),
+    glob_path: (globset::GlobSet, Vec<usize>),
+}
+
+impl Reference {
+    fn new(patterns: &[(Pattern, usize)]) -> Reference {
+        let mut exact_full = HashMap::new();
+        let mut exact_path = HashMap::new();
+        let (mut glob_full, mut glob_full_targets) = (globset::GlobSetBuilder::new(), Vec::new());
+        let (mut glob_path, mut glob_path_targets) = (globset::GlobSetBuilder::new(), Vec::new());
+        for (pattern, target) in patterns {
+            match pattern {
+                Pattern::ExactFull(k) => {
+                    exact_full.entry(k.clone()).or_insert(*target);
+                }
+                Pattern::ExactPath(k) => {
+                    exact_path.entry(k.clone()).or_insert(*target);
+                }
+                Pattern::GlobFull(g) => {
+                    glob_full.add(build_glob(g).unwrap());
+                    glob_full_targets.push(*target);
+                }
+                Pattern::GlobPath(g) => {
+                    glob_path.add(build_glob(g).unwrap());
+                    glob_path_targets.push(*target);
+                }
+            }
+        }
+        Reference {
+            exact_full,
+            exact_path,
+            glob_full: (glob_full.build().unwrap(), glob_full_targets),
+            glob_path: (glob_path.build().unwrap(), glob_path_targets),
+        }
+    }
+
+    fn find(&self, image: &ImageRef) -> Option<usize> {
+        use globset::Candidate;
+        let path = image.path();
+        let full = format!("{}/{}", image.registry, path);
+        if let Some(&t) = self.exact_full.get(&full) {
+            return Some(t);
+        }
+        let official = image
+            .namespace
+            .is_none()
+            .then(|| format!("{OFFICIAL_NAMESPACE}/{}", image.repository));
+        let suffixes = path
+            .match_indices('/')
+            .map(|(i, _)| &path[i + 1..])
+            .filter(|s| s.contains('/'));
+        let candidates = || {
+            std::iter::once(path.as_str())
+                .chain(official.as_deref())
+                .chain(suffixes.clone())
+        };
+        if let Some(t) = candidates().find_map(|c| self.exact_path.get(c).copied()) {
+            return Some(t);
+        }
+        let mut hits = Vec::new();
+        self.glob_full
+            .0
+            .matches_candidate_into(&Candidate::new(&full), &mut hits);
+        if let Some(&first) = hits.iter().min() {
+            return Some(self.glob_full.1[first]);
+        }
+        let mut best: Option<usize> = None;
+        for c in candidates() {
+            self.glob_path
+                .0
+                .matches_candidate_into(&Candidate::new(c), &mut hits);
+            if let Some(&first) = hits.iter().min() {
+                best = Some(best.map_or(first, |b| b.min(first)));
+            }
+        }
+        best.map(|i| self.glob_path.1[i])
+    }
+}
+
+/// Images built from every pattern of the catalogue, on several registries and mirrors.
+fn probe_images() -> Vec<ImageRef> {
+    let loaded = load::load(BUILTIN_TOML).unwrap();
+    let mut texts: Vec<String> = vec![
+        "node:20".into(),
+        "ghcr.io/acme/web:1".into(),
+        "registry.example.com/a/b/c/d:1".into(),
+        "localhost:5000/postgres".into(),
+        "${REGISTRY}/postgres:16".into(),
+        "${A:-x/y}/redis".into(),
+        "acme/${NAME:-a/b/c}".into(),
+        "index.docker.io/library/redis".into(),
+    ];
+    let pieces = loaded
+        .entries
+        .iter()
+        .flat_map(|e| e.images.iter())
+        .chain(
+            ["nginx", "*/traefik", "kong/kong-gateway"]
+                .map(String::from)
+                .iter(),
+        )
+        .map(|p| p.replace('*', "any"))
+        .collect::<Vec<_>>();
+    for p in &pieces {
+        for prefix in [
+            "",
+            "docker.io/",
+            "ghcr.io/",
+            "mirror.gcr.io/library/",
+            "public.ecr.aws/docker/library/",
+            "harbor.example.com/hub/",
+            "registry:5000/",
+            "acme/",
+        ] {
+            texts.push(format!("{prefix}{p}:1"));
+        }
+        texts.push(format!("{p}-backup"));
+    }
+    texts.iter().filter_map(|t| ImageRef::parse(t)).collect()
+}
+
+#[test]
+fn lookup_agrees_with_the_reference() {
+    let loaded = load::load(BUILTIN_TOML).unwrap();
+    let images = probe_images();
+    assert!(images.len() > 1000, "{}", images.len());
+    let (reference, proxies) = (
+        Reference::new(&loaded.patterns),
+        Reference::new(&loaded.proxies),
+    );
+    let mut found = 0;
+    for image in &images {
+        let want = reference.find(image);
+        assert_eq!(cat().images.find(image), want, "{image}");
+        assert_eq!(cat().proxies.find(image), proxies.find(image), "{image}");
+        found += usize::from(want.is_some());
+    }
+    assert!(found > 500, "{found}");
+    // With user patterns first, as `try_with_extra` orders them.
+    let extra: Vec<(String, Category)> = [
+        "acme/postgres",
+        "*/redis",
+        "ghcr.io/*/web",
+        "postgres",
+        "redis*",
+        "docker.io/bitnami/*",
+        "{ghcr.io,quay.io}/acme/*",
+    ]
+    .iter()
+    .map(|p| (p.to_string(), Category::Cache))
+    .collect();
+    let user = Catalogue::try_with_extra(&extra, &[]).unwrap();
+    let base = cat().len();
+    let mut patterns: Vec<(Pattern, usize)> = extra
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (compile_pattern(p).unwrap(), base + i))
+        .collect();
+    patterns.extend(loaded.patterns.iter().cloned());
+    let reference = Reference::new(&patterns);
+    for image in &images {
+        assert_eq!(user.images.find(image), reference.find(image), "{image}");
+    }
+}

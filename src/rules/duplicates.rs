@@ -12,11 +12,12 @@
 //! Finds two services with the same `container_name` (after interpolation), with the same
 //! rule about profiles. Docker refuses to create the second container.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::common::{diagnostic, layer_items, str_at};
 use super::{Context, RuleMeta};
 use crate::compose::model::{PortBinding, Project, Service};
+use crate::compose::port::PortRange;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const PORT_META: RuleMeta = RuleMeta {
@@ -84,9 +85,11 @@ fn ip_scope(ip: Option<&str>) -> (Family, Option<std::net::IpAddr>) {
     }
 }
 
-fn ips_overlap(a: Option<&str>, b: Option<&str>) -> bool {
-    let (fa, aa) = ip_scope(a);
-    let (fb, ab) = ip_scope(b);
+/// Whether two host IPs (as [`ip_scope`] sees them) share an address.
+fn ips_overlap(
+    (fa, aa): (Family, Option<std::net::IpAddr>),
+    (fb, ab): (Family, Option<std::net::IpAddr>),
+) -> bool {
     if fa == Family::Any || fb == Family::Any {
         return true;
     }
@@ -107,67 +110,133 @@ fn describe_ip(ip: Option<&str>) -> String {
     }
 }
 
+/// A published host port, with what decides whether it clashes with another.
+struct Published<'p> {
+    service: &'p Service,
+    binding: &'p PortBinding,
+    range: PortRange,
+    /// Index of the service's profiles.
+    profiles: usize,
+    ip: (Family, Option<std::net::IpAddr>),
+}
+
+/// The entries seen so far of one protocol, by the first port of their range.
+#[derive(Default)]
+struct Earlier {
+    by_start: BTreeMap<u16, Vec<usize>>,
+    /// The longest range seen, as `end - start`.
+    longest: u16,
+}
+
+impl Earlier {
+    /// The first entry (in order) whose range overlaps `range` and for which `clashes` holds.
+    fn first(
+        &self,
+        range: PortRange,
+        all: &[Published],
+        clashes: impl Fn(&Published) -> bool,
+    ) -> Option<usize> {
+        let mut first: Option<usize> = None;
+        for (_, entries) in self
+            .by_start
+            .range(range.start.saturating_sub(self.longest)..=range.end)
+        {
+            // Each list is in order: its first match is its earliest.
+            for &i in entries {
+                if first.is_some_and(|f| i > f) {
+                    break;
+                }
+                if all[i].range.overlaps(&range) && clashes(&all[i]) {
+                    first = Some(i);
+                    break;
+                }
+            }
+        }
+        first
+    }
+
+    fn insert(&mut self, index: usize, range: PortRange) {
+        self.by_start.entry(range.start).or_default().push(index);
+        self.longest = self.longest.max(range.end - range.start);
+    }
+}
+
 pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
-    let mut all: Vec<(&Service, &PortBinding, BTreeSet<String>)> = Vec::new();
+    let mut profile_sets: Vec<BTreeSet<String>> = Vec::new();
+    let mut all: Vec<Published> = Vec::new();
     for service in &project.services {
-        let profiles = profiles(project, service);
+        let mut profiles_of_service = None;
         for binding in &service.ports {
-            if binding.published.is_none_or(|p| p.start == 0)
-                || !binding.missing_variables.is_empty()
-            {
+            let Some(range) = binding.published else {
+                continue;
+            };
+            if range.start == 0 || !binding.missing_variables.is_empty() {
                 continue;
             }
-            all.push((service, binding, profiles.clone()));
+            let profiles = *profiles_of_service.get_or_insert_with(|| {
+                profile_sets.push(profiles(project, service));
+                profile_sets.len() - 1
+            });
+            all.push(Published {
+                service,
+                binding,
+                range,
+                profiles,
+                ip: ip_scope(binding.host_ip.as_deref()),
+            });
         }
     }
-    for j in 0..all.len() {
-        let (sj, bj, pj) = &all[j];
-        for (si, bi, pi) in &all[..j] {
-            let (Some(a), Some(b)) = (bi.published, bj.published) else {
-                continue;
-            };
-            if bi.protocol != bj.protocol
-                || !a.overlaps(&b)
-                || !ips_overlap(bi.host_ip.as_deref(), bj.host_ip.as_deref())
-                || !can_run_together(pi, pj)
+    // Each entry is reported once, against the first earlier entry it clashes with. Only
+    // earlier entries of the same protocol whose ranges overlap can clash: they are found
+    // by protocol and port, then tried in order.
+    let mut earlier: HashMap<&str, Earlier> = HashMap::new();
+    for (j, pj) in all.iter().enumerate() {
+        let (sj, bj, b) = (pj.service, pj.binding, pj.range);
+        let seen = earlier.entry(bj.protocol.as_str()).or_default();
+        let first = seen.first(b, &all, |pi| {
+            let (si, bi) = (pi.service, pi.binding);
+            if !ips_overlap(pi.ip, pj.ip)
+                || !can_run_together(&profile_sets[pi.profiles], &profile_sets[pj.profiles])
             {
-                continue;
+                return false;
             }
-            if si.name == sj.name && (bi.at == bj.at || bi.normalised() == bj.normalised()) {
-                // The same entry reached twice, or repeated in an override: Compose merges them.
-                continue;
-            }
-            let start = a.start.max(b.start);
-            let end = a.end.min(b.end);
-            let port = if start == end {
-                start.to_string()
-            } else {
-                format!("{start}-{end}")
-            };
-            let by = if si.name == sj.name {
-                "another entry of the same service".to_string()
-            } else {
-                format!("service `{}`", si.name)
-            };
-            let message = format!(
-                "service `{}` publishes host port {port}/{} on {}, already published by {by}",
-                sj.name,
-                bj.protocol,
-                describe_ip(bj.host_ip.as_deref())
+            // The same entry reached twice, or repeated in an override: Compose merges them.
+            !(si.name == sj.name && (bi.at == bj.at || bi.normalised() == bj.normalised()))
+        });
+        seen.insert(j, b);
+        let Some(pi) = first.map(|i| &all[i]) else {
+            continue;
+        };
+        let (si, bi, a) = (pi.service, pi.binding, pi.range);
+        let start = a.start.max(b.start);
+        let end = a.end.min(b.end);
+        let port = if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        };
+        let by = if si.name == sj.name {
+            "another entry of the same service".to_string()
+        } else {
+            format!("service `{}`", si.name)
+        };
+        let message = format!(
+            "service `{}` publishes host port {port}/{} on {}, already published by {by}",
+            sj.name,
+            bj.protocol,
+            describe_ip(bj.host_ip.as_deref())
+        );
+        let mut d = diagnostic(&PORT_META, project, bj.at, message).with_help(
+            "publish another host port (the part before the colon), or put the services in profiles that do not run together",
+        );
+        if bi.at.file == bj.at.file && bi.at != bj.at {
+            d = d.with_label(
+                project.tree(bi.at.file).span(bi.at.node),
+                format!("first published by `{}`", si.name),
             );
-            let mut d = diagnostic(&PORT_META, project, bj.at, message).with_help(
-                "publish another host port (the part before the colon), or put the services in profiles that do not run together",
-            );
-            if bi.at.file == bj.at.file && bi.at != bj.at {
-                d = d.with_label(
-                    project.tree(bi.at.file).span(bi.at.node),
-                    format!("first published by `{}`", si.name),
-                );
-            }
-            out.push(d);
-            break;
         }
+        out.push(d);
     }
 }
 

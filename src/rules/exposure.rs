@@ -46,6 +46,9 @@ const PROXY_PORTS: [u16; 2] = [80, 443];
 pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reported = SharedEntries::default();
     for service in &ctx.project.services {
+        if service.ports.is_empty() {
+            continue; // nothing published (and no need to judge the service)
+        }
         let Some(sensitive) = sensitivity(ctx.project, service, ctx.catalogue) else {
             continue;
         };
@@ -83,6 +86,10 @@ pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
 pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reported = SharedEntries::default();
     for service in &ctx.project.services {
+        if service.ports.is_empty() {
+            continue; // nothing published (and no need to judge the service)
+        }
+        // `sensitivity` is computed once per service for all rules (see `rules::run`).
         if sensitivity(ctx.project, service, ctx.catalogue).is_some()
             || is_public_on_purpose(ctx, service)
         {

@@ -214,10 +214,15 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 }
 
 /// Runs the rules that `enabled` selects over a project.
+///
+/// Answers several rules need about a service (is it sensitive software, a reverse proxy?)
+/// are computed once per service for the whole run ([`sensitivity::with_memo`]).
 pub fn run(ctx: &Context, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for rule in RULES.iter().filter(|r| enabled(&r.meta)) {
-        (rule.check)(ctx, &mut out);
-    }
-    out
+    sensitivity::with_memo(ctx.project, ctx.catalogue, || {
+        let mut out = Vec::new();
+        for rule in RULES.iter().filter(|r| enabled(&r.meta)) {
+            (rule.check)(ctx, &mut out);
+        }
+        out
+    })
 }
