@@ -64,11 +64,7 @@ pub struct ProjectOutcome {
 /// and inline suppressions (so suppressed findings are never fixed).
 pub fn lint(project: &Project, options: &CheckOptions) -> Vec<Diagnostic> {
     let config = options.config;
-    let ctx = Context {
-        project,
-        catalogue: &config.catalogue,
-        settings: &config.settings,
-    };
+    let ctx = Context::new(project, &config.catalogue, &config.settings);
     let enabled = |meta: &RuleMeta| config.is_enabled(meta);
     let mut diagnostics = rules::run(&ctx, &enabled);
     diagnostics.retain(|d| !config.is_ignored_for(d.rule, &project.files[d.file].path));

@@ -13,7 +13,7 @@
 //! through an SSH tunnel.
 
 use super::port_fix::rebind_fix;
-use super::sensitivity::{Sensitivity, is_reverse_proxy, sensitivity};
+use super::sensitivity::Sensitivity;
 use super::{Context, RuleMeta};
 use crate::compose::model::{Loc, PortBinding, Project, Service};
 use crate::compose::port::{PortSyntax, is_loopback_ip, is_wildcard_ip};
@@ -45,11 +45,11 @@ const PROXY_PORTS: [u16; 2] = [80, 443];
 
 pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reported = SharedEntries::default();
-    for service in &ctx.project.services {
+    for (index, service) in ctx.project.services.iter().enumerate() {
         if service.ports.is_empty() {
             continue; // nothing published (and no need to judge the service)
         }
-        let Some(sensitive) = sensitivity(ctx.project, service, ctx.catalogue) else {
+        let Some(sensitive) = ctx.sensitivity(index) else {
             continue;
         };
         if is_public_on_purpose(ctx, service) {
@@ -85,17 +85,15 @@ pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
 
 pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reported = SharedEntries::default();
-    for service in &ctx.project.services {
+    for (index, service) in ctx.project.services.iter().enumerate() {
         if service.ports.is_empty() {
             continue; // nothing published (and no need to judge the service)
         }
         // `sensitivity` is computed once per service for all rules (see `rules::run`).
-        if sensitivity(ctx.project, service, ctx.catalogue).is_some()
-            || is_public_on_purpose(ctx, service)
-        {
+        if ctx.sensitivity(index).is_some() || is_public_on_purpose(ctx, service) {
             continue;
         }
-        let proxy = is_reverse_proxy(ctx.project, service, ctx.catalogue);
+        let proxy = ctx.is_reverse_proxy(index);
         for binding in exposed_bindings(ctx.project, service) {
             if proxy
                 && binding

@@ -1,7 +1,6 @@
 //! `network_mode: host` on a sensitive service: every port it listens on is on the host's
 //! interfaces, with no port mapping to bind to loopback.
 
-use super::sensitivity::sensitivity;
 use super::{Context, RuleMeta};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -16,14 +15,14 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for service in &ctx.project.services {
+    for (index, service) in ctx.project.services.iter().enumerate() {
         let Some((mode, loc)) = ctx.project.service_str(service, "network_mode") else {
             continue;
         };
         if mode != "host" {
             continue;
         }
-        let Some(sensitive) = sensitivity(ctx.project, service, ctx.catalogue) else {
+        let Some(sensitive) = ctx.sensitivity(index) else {
             continue;
         };
         let span = ctx.project.tree(loc.file).span(loc.node);

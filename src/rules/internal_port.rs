@@ -39,7 +39,6 @@ use super::common::{
     edits_clear_of_lone_cr, environment, parse_url, str_at, whole_lines,
 };
 use super::exposure::exposed_bindings;
-use super::sensitivity::{is_reverse_proxy, sensitivity};
 use super::{Context, RuleMeta};
 use crate::catalog::Category;
 use crate::compose::model::{Loc, PortBinding, Project, Service};
@@ -138,12 +137,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if exposed.is_empty() || is_public(ctx, service) {
             continue;
         }
-        let Some(sensitive) = sensitivity(project, service, ctx.catalogue) else {
+        let Some(sensitive) = ctx.sensitivity(index) else {
             continue;
         };
-        if !BACKENDS.contains(&sensitive.entry.category)
-            || is_reverse_proxy(project, service, ctx.catalogue)
-        {
+        if !BACKENDS.contains(&sensitive.entry.category) || ctx.is_reverse_proxy(index) {
             continue;
         }
         let published: Vec<u16> = exposed

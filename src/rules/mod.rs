@@ -37,6 +37,30 @@ pub struct Context<'a> {
     pub project: &'a Project,
     pub catalogue: &'a Catalogue,
     pub settings: &'a Settings,
+    /// Answers about the services that several rules need, each computed once.
+    facts: sensitivity::ServiceFacts,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(project: &'a Project, catalogue: &'a Catalogue, settings: &'a Settings) -> Self {
+        Context {
+            project,
+            catalogue,
+            settings,
+            facts: sensitivity::ServiceFacts::new(project),
+        }
+    }
+
+    /// Whether `project.services[index]` is sensitive software, and how that is known.
+    pub fn sensitivity(&self, index: usize) -> Option<sensitivity::Sensitivity<'a>> {
+        self.facts.sensitivity(self.project, index, self.catalogue)
+    }
+
+    /// Whether `project.services[index]` is a reverse proxy.
+    pub fn is_reverse_proxy(&self, index: usize) -> bool {
+        self.facts
+            .is_reverse_proxy(self.project, index, self.catalogue)
+    }
 }
 
 /// A rule's identity and defaults. Its documentation lives in `rules/docs/<id>.md`.
@@ -214,15 +238,10 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 }
 
 /// Runs the rules that `enabled` selects over a project.
-///
-/// Answers several rules need about a service (is it sensitive software, a reverse proxy?)
-/// are computed once per service for the whole run ([`sensitivity::with_memo`]).
 pub fn run(ctx: &Context, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
-    sensitivity::with_memo(ctx.project, ctx.catalogue, || {
-        let mut out = Vec::new();
-        for rule in RULES.iter().filter(|r| enabled(&r.meta)) {
-            (rule.check)(ctx, &mut out);
-        }
-        out
-    })
+    let mut out = Vec::new();
+    for rule in RULES.iter().filter(|r| enabled(&r.meta)) {
+        (rule.check)(ctx, &mut out);
+    }
+    out
 }

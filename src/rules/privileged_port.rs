@@ -19,7 +19,6 @@
 //! port to loopback.
 
 use super::common::Reporter;
-use super::sensitivity::is_reverse_proxy;
 use super::{Context, RuleMeta};
 use crate::compose::port::PortSyntax;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -47,12 +46,12 @@ const PROXY_NAMES: [&str; 6] = ["proxy", "nginx", "traefik", "caddy", "haproxy",
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
-    for service in &project.services {
+    for (index, service) in project.services.iter().enumerate() {
         let named_proxy = project.image(service).is_none()
             && PROXY_NAMES
                 .iter()
                 .any(|n| service.name.to_ascii_lowercase().contains(n));
-        if is_reverse_proxy(project, service, ctx.catalogue) || named_proxy {
+        if ctx.is_reverse_proxy(index) || named_proxy {
             continue;
         }
         for binding in &service.ports {

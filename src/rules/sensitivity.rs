@@ -3,11 +3,10 @@
 //!
 //! Several rules ask the same question of every service (`sensitive-port-exposed`,
 //! `port-exposed-all-interfaces`, `host-network-sensitive`, `internal-port-exposed`), and
-//! each answer parses the image and looks it up in the catalogue. While [`with_memo`] runs
-//! (the rules of one lint, see `rules::run`), the answers for that project are kept: each is
-//! computed at most once per service.
+//! each answer parses the image and looks it up in the catalogue: the rules ask through
+//! [`ServiceFacts`] (in the lint's `Context`), which computes each answer once per service.
 
-use std::cell::RefCell;
+use std::cell::OnceCell;
 
 use crate::catalog::{Catalogue, Entry};
 use crate::compose::image::ImageRef;
@@ -75,40 +74,45 @@ pub fn sensitivity<'c>(
     service: &Service,
     catalogue: &'c Catalogue,
 ) -> Option<Sensitivity<'c>> {
-    let found = match memo_get(project, service, catalogue, |m| m.sensitivity.clone()) {
-        Some(found) => found,
-        None => {
-            let found = find_sensitivity(project, service, catalogue);
-            memo_set(project, service, catalogue, |m| {
-                m.sensitivity = Some(found.clone())
-            });
-            found
+    find_sensitivity(project, service, catalogue).map(|found| found.resolve(catalogue))
+}
+
+/// A found sensitivity without the borrow of the catalogue: the entry's index.
+#[derive(Debug, Clone)]
+struct Found {
+    entry: usize,
+    evidence: Evidence,
+}
+
+impl Found {
+    fn resolve(self, catalogue: &Catalogue) -> Sensitivity<'_> {
+        Sensitivity {
+            entry: &catalogue.entries()[self.entry],
+            evidence: self.evidence,
         }
-    };
-    found.map(|(entry, evidence)| Sensitivity {
-        entry: &catalogue.entries()[entry],
-        evidence,
-    })
+    }
 }
 
 /// [`sensitivity`] computed: the entry's index in the catalogue, and the evidence.
-fn find_sensitivity(
-    project: &Project,
-    service: &Service,
-    catalogue: &Catalogue,
-) -> Option<(usize, Evidence)> {
+fn find_sensitivity(project: &Project, service: &Service, catalogue: &Catalogue) -> Option<Found> {
     // The image as written (after interpolation) is also the evidence shown.
     if let Some((text, _)) = project.service_str(service, "image")
         && let Some(image) = ImageRef::parse(&text)
         && let Some(entry) = catalogue.match_image_index(&image)
     {
-        return Some((entry, Evidence::Image(text)));
+        return Some(Found {
+            entry,
+            evidence: Evidence::Image(text),
+        });
     }
     if image_is_unknown(project, service) {
         for binding in &service.ports {
             for port in binding.target.start..=binding.target.end {
                 if let Some(entry) = catalogue.match_port_index(port) {
-                    return Some((entry, Evidence::Port(port)));
+                    return Some(Found {
+                        entry,
+                        evidence: Evidence::Port(port),
+                    });
                 }
             }
         }
@@ -118,102 +122,52 @@ fn find_sensitivity(
 
 /// Whether a service is a reverse proxy (public on purpose on 80 and 443).
 pub fn is_reverse_proxy(project: &Project, service: &Service, catalogue: &Catalogue) -> bool {
-    if let Some(proxy) = memo_get(project, service, catalogue, |m| m.proxy) {
-        return proxy;
-    }
-    let proxy = project
+    project
         .image(service)
-        .is_some_and(|(image, _)| catalogue.is_reverse_proxy(&image));
-    memo_set(project, service, catalogue, |m| m.proxy = Some(proxy));
-    proxy
+        .is_some_and(|(image, _)| catalogue.is_reverse_proxy(&image))
 }
 
-// ── The memo ────────────────────────────────────────────────────────────────────────────────
-
-/// The answers known for one service.
-#[derive(Default)]
-struct Known {
-    sensitivity: Option<Option<(usize, Evidence)>>,
-    proxy: Option<bool>,
+/// The answers of [`sensitivity`] and [`is_reverse_proxy`] for the services of one project,
+/// each computed on first use (a lint's `Context` holds one).
+pub struct ServiceFacts {
+    sensitivity: Vec<OnceCell<Option<Found>>>,
+    proxy: Vec<OnceCell<bool>>,
 }
 
-/// The answers known for the services of one project, looked up with one catalogue.
-struct Memo {
-    /// The project and catalogue, by address: the memo serves only them. Both outlive the
-    /// memo ([`with_memo`] borrows them), so no other value can take their address meanwhile.
-    project: *const Project,
-    catalogue: *const Catalogue,
-    services: Vec<Known>,
-}
-
-thread_local! {
-    static MEMO: RefCell<Option<Memo>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` (the rules of one lint, on this thread) with the answers of [`sensitivity`] and
-/// [`is_reverse_proxy`] for `project`'s services kept, so that each is computed once.
-pub(super) fn with_memo<R>(project: &Project, catalogue: &Catalogue, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Memo>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let previous = self.0.take();
-            MEMO.with(|m| *m.borrow_mut() = previous);
+impl ServiceFacts {
+    pub fn new(project: &Project) -> Self {
+        let n = project.services.len();
+        ServiceFacts {
+            sensitivity: (0..n).map(|_| OnceCell::new()).collect(),
+            proxy: (0..n).map(|_| OnceCell::new()).collect(),
         }
     }
-    let memo = Memo {
-        project,
-        catalogue,
-        services: std::iter::repeat_with(Known::default)
-            .take(project.services.len())
-            .collect(),
-    };
-    let _restore = Restore(MEMO.with(|m| m.replace(Some(memo))));
-    f()
-}
 
-/// Applies `f` to the memo's slot for `service`, when the memo serves this project and
-/// catalogue and `service` is one of the project's services.
-fn with_slot<R>(
-    project: &Project,
-    service: &Service,
-    catalogue: &Catalogue,
-    f: impl FnOnce(&mut Known) -> R,
-) -> Option<R> {
-    // The service's position, from its address within `project.services`.
-    let offset = (service as *const Service as usize)
-        .wrapping_sub(project.services.as_ptr() as usize)
-        / std::mem::size_of::<Service>().max(1);
-    let index = project
-        .services
-        .get(offset)
-        .is_some_and(|s| std::ptr::eq(s, service))
-        .then_some(offset)?;
-    MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        let memo = m.as_mut()?;
-        if !std::ptr::eq(memo.project, project) || !std::ptr::eq(memo.catalogue, catalogue) {
-            return None;
+    /// [`sensitivity`] of `project.services[index]`.
+    pub fn sensitivity<'c>(
+        &self,
+        project: &Project,
+        index: usize,
+        catalogue: &'c Catalogue,
+    ) -> Option<Sensitivity<'c>> {
+        let service = &project.services[index];
+        let found = match self.sensitivity.get(index) {
+            Some(cell) => cell
+                .get_or_init(|| find_sensitivity(project, service, catalogue))
+                .clone(),
+            None => find_sensitivity(project, service, catalogue),
+        };
+        found.map(|found| found.resolve(catalogue))
+    }
+
+    /// [`is_reverse_proxy`] of `project.services[index]`.
+    pub fn is_reverse_proxy(&self, project: &Project, index: usize, catalogue: &Catalogue) -> bool {
+        let service = &project.services[index];
+        match self.proxy.get(index) {
+            Some(cell) => *cell.get_or_init(|| is_reverse_proxy(project, service, catalogue)),
+            None => is_reverse_proxy(project, service, catalogue),
         }
-        memo.services.get_mut(index).map(f)
-    })
-}
-
-fn memo_get<T>(
-    project: &Project,
-    service: &Service,
-    catalogue: &Catalogue,
-    f: impl FnOnce(&Known) -> Option<T>,
-) -> Option<T> {
-    with_slot(project, service, catalogue, |k| f(k)).flatten()
-}
-
-fn memo_set(
-    project: &Project,
-    service: &Service,
-    catalogue: &Catalogue,
-    f: impl FnOnce(&mut Known),
-) {
-    with_slot(project, service, catalogue, f);
+    }
 }
 
 #[cfg(test)]
@@ -249,11 +203,10 @@ mod tests {
     }
 
     #[test]
-    fn the_memo_answers_as_the_functions_do() {
+    fn the_facts_answer_as_the_functions_do_and_once() {
         let a = load(
             "services:\n  db:\n    image: postgres:16\n  web:\n    image: nginx\n  app:\n    build: .\n    ports: [\"6379:6379\"]\n  plain:\n    image: node:20\n",
         );
-        let b = load("services:\n  db:\n    image: redis\n  web:\n    image: postgres\n");
         let catalogue = Catalogue::builtin();
         let direct = answers(&a, catalogue);
         assert_eq!(
@@ -265,22 +218,22 @@ mod tests {
                 "None false",
             ]
         );
-        let other = answers(&b, catalogue);
-        let extra = Catalogue::with_extra(&[("node".into(), crate::catalog::Category::Cache)], &[]);
-        // A clone lives elsewhere: the memo must not take it for the project's first service.
-        let stray = a.services[3].clone();
-        let stray_direct = sensitivity(&a, &stray, catalogue).is_some();
-        with_memo(&a, catalogue, || {
-            assert_eq!(answers(&a, catalogue), direct);
-            assert_eq!(answers(&a, catalogue), direct, "from the memo");
-            // Another project or catalogue is not served by this memo.
-            assert_eq!(answers(&b, catalogue), other);
-            assert_eq!(
-                answers(&a, &extra)[3],
-                "Some(\"user:node Image(\\\"node:20\\\")\") false"
-            );
-            assert_eq!(sensitivity(&a, &stray, catalogue).is_some(), stray_direct);
-        });
-        assert!(MEMO.with(|m| m.borrow().is_none()), "the memo is gone");
+        let facts = ServiceFacts::new(&a);
+        let from_facts = |facts: &ServiceFacts| -> Vec<String> {
+            (0..a.services.len())
+                .map(|i| {
+                    let found = facts
+                        .sensitivity(&a, i, catalogue)
+                        .map(|f| format!("{} {:?}", f.entry.id, f.evidence));
+                    format!("{found:?} {}", facts.is_reverse_proxy(&a, i, catalogue))
+                })
+                .collect()
+        };
+        assert_eq!(from_facts(&facts), direct);
+        assert!(
+            facts.sensitivity.iter().all(|c| c.get().is_some()),
+            "all kept"
+        );
+        assert_eq!(from_facts(&facts), direct, "from what was kept");
     }
 }
