@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 
@@ -20,74 +22,148 @@ pub struct Panicked(pub String);
 /// Runs `work` on every item of `items` on `workers` threads, and `sink` on each result in the
 /// order of the items, on the calling thread. `items` is pulled by the workers, one item at a
 /// time, so producing items (a folder walk) overlaps with working on earlier ones.
+///
+/// The calling thread is one of the workers: between its own items it hands back the results
+/// the others sent. It only blocks on them when it may not run further ahead ([`WINDOW`]) or
+/// has nothing left to take, so a result rarely costs a thread wake-up.
 pub fn for_each_ordered<T, R>(
     items: impl Iterator<Item = T> + Send,
     workers: usize,
     work: impl Fn(T) -> R + Sync,
-    mut sink: impl FnMut(Result<R, Panicked>),
+    sink: impl FnMut(Result<R, Panicked>),
 ) where
     T: Send,
     R: Send,
 {
-    let workers = workers.max(1);
-    let source = Mutex::new((0usize, items));
-    // How many results the sink has had (for the window), and how many workers wait for it
-    // to grow (waking them is a system call: skipped when nobody waits).
-    let handed_back = (Mutex::new(Progress::default()), Condvar::new());
+    let shared = Shared {
+        items: Mutex::new(items),
+        taken: AtomicUsize::new(0),
+        handed_back: AtomicUsize::new(0),
+        waiting: AtomicUsize::new(0),
+        wait_lock: Mutex::new(()),
+        wake: Condvar::new(),
+    };
     let (send, receive) = mpsc::channel::<(usize, Result<R, Panicked>)>();
+    let run = |item| {
+        catch_unwind(AssertUnwindSafe(|| work(item)))
+            .map_err(|payload| Panicked(panic_message(payload.as_ref())))
+    };
     std::thread::scope(|scope| {
-        for _ in 0..workers {
+        for _ in 1..workers.max(1) {
             let send = send.clone();
-            let (source, handed_back, work) = (&source, &handed_back, &work);
+            let (shared, run) = (&shared, &run);
             scope.spawn(move || {
-                loop {
-                    let next = {
-                        let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
-                        let index = source.0;
-                        let (done, wake) = handed_back;
-                        let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
-                        while index >= done.handed_back + WINDOW {
-                            done.waiting += 1;
-                            done = wake.wait(done).unwrap_or_else(|e| e.into_inner());
-                            done.waiting -= 1;
-                        }
-                        drop(done);
-                        let item = source.1.next();
-                        source.0 += 1;
-                        item.map(|item| (index, item))
-                    };
-                    let Some((index, item)) = next else { break };
-                    let result = catch_unwind(AssertUnwindSafe(|| work(item)))
-                        .map_err(|payload| Panicked(panic_message(payload.as_ref())));
-                    if send.send((index, result)).is_err() {
+                while let Some((index, item)) = shared.take(true) {
+                    if send.send((index, run(item))).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(send);
-        let mut pending = BTreeMap::new();
-        let mut next = 0;
-        for (index, result) in receive {
-            pending.insert(index, result);
-            while let Some(result) = pending.remove(&next) {
-                sink(result);
-                next += 1;
-                let (done, wake) = &handed_back;
-                let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
-                done.handed_back = next;
-                if done.waiting > 0 {
-                    wake.notify_all();
-                }
+        let mut order = Order {
+            pending: BTreeMap::new(),
+            next: 0,
+            sink,
+            shared: &shared,
+        };
+        loop {
+            while let Ok((index, result)) = receive.try_recv() {
+                order.add(index, result);
             }
+            // Too far ahead of the oldest result not back yet: wait for it rather than take
+            // more (this thread hands results back, so it must not wait for a hand-back).
+            if shared.next_index() >= order.next + WINDOW {
+                match receive.recv() {
+                    Ok((index, result)) => order.add(index, result),
+                    Err(_) => break,
+                }
+                continue;
+            }
+            let Some((index, item)) = shared.take(false) else {
+                break;
+            };
+            order.add(index, run(item));
+        }
+        for (index, result) in receive {
+            order.add(index, result);
         }
     });
 }
 
-#[derive(Default)]
-struct Progress {
-    handed_back: usize,
-    waiting: usize,
+struct Shared<I> {
+    /// Taken from by every worker, one item at a time.
+    items: Mutex<I>,
+    /// How many items were taken (the index of the next one); grows under the `items` lock.
+    taken: AtomicUsize,
+    /// How many results the sink has had.
+    handed_back: AtomicUsize,
+    /// Workers waiting for `handed_back` to grow: waking them is a system call, skipped when
+    /// there are none.
+    waiting: AtomicUsize,
+    wait_lock: Mutex<()>,
+    wake: Condvar,
+}
+
+impl<I: Iterator> Shared<I> {
+    fn next_index(&self) -> usize {
+        self.taken.load(SeqCst)
+    }
+
+    /// The next item and its index. A spawned worker (`wait`) first waits while the next
+    /// item would be a window or more ahead of the results handed back (without holding the
+    /// items: the calling thread must be able to go on).
+    fn take(&self, wait: bool) -> Option<(usize, I::Item)> {
+        if wait && self.too_far_ahead() {
+            let mut guard = self.wait_lock.lock().unwrap_or_else(|e| e.into_inner());
+            // Counted before the condition is read again: a hand-back that this read misses
+            // sees the count and wakes us (see `Order::add`).
+            self.waiting.fetch_add(1, SeqCst);
+            while self.too_far_ahead() {
+                guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
+            }
+            self.waiting.fetch_sub(1, SeqCst);
+        }
+        let mut items = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        let item = items.next()?;
+        Some((self.taken.fetch_add(1, SeqCst), item))
+    }
+
+    fn too_far_ahead(&self) -> bool {
+        self.taken.load(SeqCst) >= self.handed_back.load(SeqCst) + WINDOW
+    }
+}
+
+/// Results put back in the order of their items.
+struct Order<'s, R, S, I> {
+    pending: BTreeMap<usize, Result<R, Panicked>>,
+    next: usize,
+    sink: S,
+    shared: &'s Shared<I>,
+}
+
+impl<R, S: FnMut(Result<R, Panicked>), I> Order<'_, R, S, I> {
+    fn add(&mut self, index: usize, result: Result<R, Panicked>) {
+        if index != self.next {
+            self.pending.insert(index, result);
+            return;
+        }
+        (self.sink)(result);
+        self.next += 1;
+        while let Some(result) = self.pending.remove(&self.next) {
+            (self.sink)(result);
+            self.next += 1;
+        }
+        self.shared.handed_back.store(self.next, SeqCst);
+        if self.shared.waiting.load(SeqCst) > 0 {
+            let _guard = self
+                .shared
+                .wait_lock
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            self.shared.wake.notify_all();
+        }
+    }
 }
 
 /// The number of worker threads to use: one per core the process may run on.
