@@ -531,40 +531,50 @@ impl Tree {
     /// Looks a key up in a mapping, merges applied. Returns `(key node, value node)`; the
     /// value is resolved (an alias gives its target, at its definition site).
     pub fn get(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        let mut visited = Vec::new();
-        self.get_inner(self.resolve(map), key, &mut visited)
+        // Depth-first through the merged mappings, in priority order, with an explicit stack:
+        // a chain of merges may be as long as the file (`&a2 {<<: *a1}` ...).
+        let map = self.resolve(map);
+        let mut has_merges = false;
+        if let Some(found) = self.get_own(map, key, &mut has_merges) {
+            return Some(found);
+        }
+        if !has_merges {
+            return None;
+        }
+        let mut visited: std::collections::HashSet<NodeId> = std::collections::HashSet::from([map]);
+        let mut stack: Vec<NodeId> = self.merge_sources(map).into_iter().rev().collect();
+        while let Some(m) = stack.pop() {
+            if !visited.insert(m) {
+                continue;
+            }
+            has_merges = false;
+            if let Some(found) = self.get_own(m, key, &mut has_merges) {
+                return Some(found);
+            }
+            if has_merges {
+                // Pushed in reverse so the first source is read next.
+                stack.extend(self.merge_sources(m).into_iter().rev());
+            }
+        }
+        None
+    }
+
+    /// A key among the entries written in `map` (merges not applied); `has_merges` tells
+    /// whether `map` has a `<<` key.
+    fn get_own(&self, map: NodeId, key: &str, has_merges: &mut bool) -> Option<(NodeId, NodeId)> {
+        for (k, v) in self.own_entries(map)? {
+            if self.is_merge_key(*k) {
+                *has_merges = true;
+            } else if self.scalar_value(*k) == Some(key) {
+                return Some((*k, self.resolve(*v)));
+            }
+        }
+        None
     }
 
     /// Just the value of [`Tree::get`].
     pub fn get_value(&self, map: NodeId, key: &str) -> Option<NodeId> {
         self.get(map, key).map(|(_, v)| v)
-    }
-
-    fn get_inner(
-        &self,
-        map: NodeId,
-        key: &str,
-        visited: &mut Vec<NodeId>,
-    ) -> Option<(NodeId, NodeId)> {
-        if visited.contains(&map) {
-            return None;
-        }
-        visited.push(map);
-        let entries = self.own_entries(map)?;
-        for (k, v) in entries {
-            if self.is_merge_key(*k) {
-                continue;
-            }
-            if self.scalar_value(*k) == Some(key) {
-                return Some((*k, self.resolve(*v)));
-            }
-        }
-        for source in self.merge_sources(map) {
-            if let Some(found) = self.get_inner(source, key, visited) {
-                return Some(found);
-            }
-        }
-        None
     }
 
     fn is_merge_key(&self, key: NodeId) -> bool {
@@ -603,13 +613,12 @@ impl Tree {
     pub fn entries(&self, map: NodeId) -> Vec<(NodeId, NodeId)> {
         let mut out: Vec<(NodeId, NodeId)> = Vec::new();
         let mut seen_keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        let mut visited: Vec<NodeId> = Vec::new();
+        let mut visited: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
         let mut queue = vec![self.resolve(map)];
         while let Some(m) = queue.pop() {
-            if visited.contains(&m) {
+            if !visited.insert(m) {
                 continue;
             }
-            visited.push(m);
             let Some(entries) = self.own_entries(m) else {
                 continue;
             };

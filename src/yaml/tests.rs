@@ -137,6 +137,51 @@ fn nested_merges_are_linear() {
 }
 
 #[test]
+fn a_chain_of_merges_as_long_as_the_file_is_read_without_recursion() {
+    // `&a1 {<<: *a0, k1: 1}`, `&a2 {<<: *a1, k2: 2}` ...: a lookup that recursed once per
+    // level would overflow the small stack of this thread.
+    let n = 50_000;
+    let mut text = String::from("x:\n  - &a0 {k: bottom, k0: 0}\n");
+    for i in 1..n {
+        text.push_str(&format!("  - &a{i} {{<<: *a{}, k{i}: {i}}}\n", i - 1));
+    }
+    text.push_str(&format!("top: {{<<: *a{}, own: 1}}\n", n - 1));
+    let found = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let tree = parse(&text);
+            let (_, top) = tree.get(root(&tree), "top").unwrap();
+            let bottom = tree
+                .scalar_value(tree.get_value(top, "k").unwrap())
+                .map(str::to_string);
+            let middle = tree
+                .scalar_value(tree.get_value(top, "k777").unwrap())
+                .map(str::to_string);
+            let missing = tree.get_value(top, "nope").is_none();
+            (bottom, middle, missing, tree.entries(top).len())
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(found.0.as_deref(), Some("bottom"));
+    assert_eq!(found.1.as_deref(), Some("777"));
+    assert!(found.2);
+    assert_eq!(found.3, n + 2);
+}
+
+#[test]
+fn merges_are_searched_depth_first_in_priority_order() {
+    // top merges [b, c]; b merges [c2, d]: `k` comes from b's first source before c.
+    let text = "c2: &c2 {k: from_c2}\nd: &d {k: from_d, j: from_d}\nb: &b {<<: [*c2, *d]}\nc: &c {k: from_c, j: from_c, i: from_c}\ntop: {<<: [*b, *c]}\n";
+    let tree = parse(text);
+    let (_, top) = tree.get(root(&tree), "top").unwrap();
+    let value = |key| tree.scalar_value(tree.get_value(top, key).unwrap());
+    assert_eq!(value("k"), Some("from_c2"));
+    assert_eq!(value("j"), Some("from_d"));
+    assert_eq!(value("i"), Some("from_c"));
+}
+
+#[test]
 fn duplicate_keys_are_errors_with_offsets() {
     let text = "a: 1\nb: 2\na: 3\n";
     let err = Tree::parse(text).unwrap_err();
