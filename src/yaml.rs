@@ -681,11 +681,15 @@ impl NodeId {
     }
 }
 
+/// The 1-based line of an offset (lines end at `\n`, `\r\n` or a lone `\r`).
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    crate::line_index::LineIndex::new(&text[..offset])
+        .position(&text[..offset], offset)
+        .line
         + 1
 }
 

@@ -190,6 +190,14 @@ fn duplicate_keys_are_errors_with_offsets() {
 }
 
 #[test]
+fn a_duplicate_key_names_its_line_after_lone_carriage_returns() {
+    let err = Tree::parse("a: 1\rb: 2\r\nc: 3\na: 4\n").unwrap_err();
+    assert!(err.message.contains("line 1"), "{}", err.message);
+    let err = Tree::parse("x: 1\rb: 2\r\na: 3\nb: 4\n").unwrap_err();
+    assert!(err.message.contains("line 2"), "{}", err.message);
+}
+
+#[test]
 fn syntax_errors_carry_offsets() {
     let text = "a: [\nb: \"x\n";
     let err = Tree::parse(text).unwrap_err();
