@@ -1117,7 +1117,6 @@ fn fifty_thousand_services_are_fixed() {
 }
 
 #[test]
-#[ignore = "bug: the human format is quadratic: miette scans the whole source from the start for every finding (2,000 findings of a 120 KB file: ~18 s in a debug build)"]
 fn many_findings_in_the_default_format() {
     let _guard = heavy();
     let dir = scratch();
