@@ -241,6 +241,7 @@ impl Tree {
                         None,
                         tag,
                     );
+                    tree.check_core_tag(id)?;
                     if anchor_id != 0 {
                         anchors.insert(anchor_id, id);
                     }
@@ -416,6 +417,42 @@ impl Tree {
         Ok(())
     }
 
+    /// A scalar tagged `!!int`, `!!float`, `!!bool` or `!!null` must hold a value of that type:
+    /// Compose's YAML library refuses the whole file otherwise ("cannot decode !!str `abc` as
+    /// a !!int"), wherever the scalar is (an `x-` key, a key).
+    fn check_core_tag(&self, id: NodeId) -> Result<(), ParseError> {
+        let node = &self.nodes[id.index()];
+        let (Some(tag), NodeKind::Scalar(s)) = (node.tag.as_deref(), &node.kind) else {
+            return Ok(());
+        };
+        let wanted = match tag {
+            "!!int" | "!<tag:yaml.org,2002:int>" => "int",
+            "!!float" | "!<tag:yaml.org,2002:float>" => "float",
+            "!!bool" | "!<tag:yaml.org,2002:bool>" => "bool",
+            "!!null" | "!<tag:yaml.org,2002:null>" => "null",
+            _ => return Ok(()),
+        };
+        // The type the value has untagged (whatever its quotes), as go-yaml resolves it.
+        let value = self.value_of(s);
+        let (found, fits_i64) = match resolve_plain(value) {
+            ScalarType::Null => ("null", false),
+            ScalarType::Bool(_) => ("bool", false),
+            ScalarType::Int(_) => ("int", true),
+            // Past i64 but within u64: still an integer (`strconv.ParseUint`).
+            ScalarType::Float if parse_uint(value).is_some() => ("int", false),
+            ScalarType::Float => ("float", false),
+            ScalarType::Str => ("str", false),
+        };
+        // An integer is a float too, when it fits an int64 (go-yaml converts only those).
+        if found == wanted || (wanted == "float" && found == "int" && fits_i64) {
+            return Ok(());
+        }
+        Err(ParseError {
+            offset: node.span.start,
+            message: format!("cannot decode !!{found} `{value}` as a !!{wanted}"),
+        })
+    }
+
     /// The node itself, as stored (an alias stays an alias).
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
@@ -485,15 +522,17 @@ impl Tree {
         };
         match node.tag.as_deref() {
             Some("!!str") => return Some(ScalarType::Str),
+            // The value was checked against the tag at parse time (`check_core_tag`).
             Some("!!int") => {
+                // Past i64 (a u64): no port, no count; a float to the model.
                 return Some(
-                    self.value_of(s)
-                        .trim()
-                        .parse()
+                    parse_int(self.value_of(s))
                         .map(ScalarType::Int)
-                        .unwrap_or(ScalarType::Str),
+                        .unwrap_or(ScalarType::Float),
                 );
             }
+            Some("!!float") => return Some(ScalarType::Float),
+            Some("!!bool") => return Some(resolve_plain(self.value_of(s))),
             Some("!!null") => return Some(ScalarType::Null),
             _ => {}
         }
@@ -717,6 +756,23 @@ pub fn resolve_plain(value: &str) -> ScalarType {
     } else {
         ScalarType::Str
     }
+}
+
+/// An integer past `i64` that go-yaml still reads as one: `strconv.ParseUint(s, 0, 64)` after
+/// dropping underscores.
+fn parse_uint(value: &str) -> Option<u64> {
+    let cleaned = value.replace('_', "");
+    let (radix, body) = match cleaned.get(..2) {
+        Some("0x" | "0X") => (16, &cleaned[2..]),
+        Some("0o" | "0O") => (8, &cleaned[2..]),
+        Some("0b" | "0B") => (2, &cleaned[2..]),
+        _ if cleaned.len() > 1 && cleaned.starts_with('0') => (8, &cleaned[1..]),
+        _ => (10, cleaned.as_str()),
+    };
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(body, radix).ok()
 }
 
 /// Integers as go-yaml v3 reads them for Compose: underscores are dropped, then Go's

@@ -198,6 +198,68 @@ fn a_duplicate_key_names_its_line_after_lone_carriage_returns() {
 }
 
 #[test]
+fn core_tags_must_fit_their_values_as_in_compose() {
+    // Measured with docker-compose v2.40.3 (`x-a: !!TAG "VALUE"`): None is accepted.
+    let cases = [
+        ("int", "abc", Some("cannot decode !!str `abc` as a !!int")),
+        ("int", "1.5", Some("cannot decode !!float `1.5` as a !!int")),
+        ("int", "08", Some("cannot decode !!float `08` as a !!int")),
+        ("int", "", Some("cannot decode !!null `` as a !!int")),
+        (
+            "int",
+            "True",
+            Some("cannot decode !!bool `True` as a !!int"),
+        ),
+        ("int", "0x1F", None),
+        ("int", "0o17", None),
+        ("int", "1_000", None),
+        ("int", "+5", None),
+        ("int", "18446744073709551615", None),
+        ("float", "1", None),
+        ("float", "1e3", None),
+        (
+            "float",
+            "18446744073709551615",
+            Some("cannot decode !!int `18446744073709551615` as a !!float"),
+        ),
+        (
+            "float",
+            "yes",
+            Some("cannot decode !!str `yes` as a !!float"),
+        ),
+        ("bool", "True", None),
+        ("bool", "1", Some("cannot decode !!int `1` as a !!bool")),
+        ("null", "~", None),
+        ("null", "0", Some("cannot decode !!int `0` as a !!null")),
+    ];
+    for (tag, value, expected) in cases {
+        for text in [
+            format!("x-a: !!{tag} \"{value}\"\nb: 1\n"),
+            format!("x-a: [1, !!{tag} '{value}']\n"),
+        ] {
+            let result = Tree::parse(text.as_str());
+            match expected {
+                None => assert!(result.is_ok(), "{text:?}: {:?}", result.err()),
+                Some(message) => {
+                    let err = result.expect_err(&text);
+                    assert_eq!(err.message, message, "{text:?}");
+                    assert_eq!(
+                        text[err.offset..].chars().next(),
+                        Some(if text.contains('[') { '\'' } else { '"' })
+                    );
+                }
+            }
+        }
+    }
+    // The model reads a tagged value as its tag says.
+    let tree = parse("a: !!int \"0x50\"\nb: !!float 1\nc: !!int 18446744073709551615\n");
+    let get = |k| tree.scalar_type(tree.get_value(root(&tree), k).unwrap());
+    assert_eq!(get("a"), Some(ScalarType::Int(80)));
+    assert_eq!(get("b"), Some(ScalarType::Float));
+    assert_eq!(get("c"), Some(ScalarType::Float));
+}
+
+#[test]
 fn syntax_errors_carry_offsets() {
     let text = "a: [\nb: \"x\n";
     let err = Tree::parse(text).unwrap_err();
