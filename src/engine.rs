@@ -207,12 +207,18 @@ pub fn verify(before: &Project, after: &Project, settings: &Settings) -> Result<
     for (service, before_ports) in &b {
         let after_ports = a.get(service).map(Vec::as_slice).unwrap_or(&[]);
         // Every port is kept (maybe rebound), or removed when it was on every interface:
-        // removing an exposed port only reduces exposure.
+        // removing an exposed port only reduces exposure. A port may also be gone because
+        // a rebound port became the same binding and Compose keeps one of the two (`80` and
+        // `127.0.0.1::80`): it is still there, the same, elsewhere in the list.
+        let mut after_set: Option<std::collections::HashSet<&NormalisedPort>> = None;
         let mut next = 0;
         for port in before_ports {
             match after_ports.get(next) {
                 Some(now) if same_or_rebound(port, now, bind) => next += 1,
                 _ if port.host_ip.as_deref().is_none_or(is_wildcard_ip) => {}
+                _ if after_set
+                    .get_or_insert_with(|| after_ports.iter().collect())
+                    .contains(port) => {}
                 _ => {
                     return Err(format!(
                         "a port of service {service} changed beyond its host IP"

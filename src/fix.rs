@@ -68,37 +68,32 @@ impl Fix {
 /// anchor shared by services) are applied once. Returns the new text and how many fixes were
 /// taken.
 pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> (String, usize) {
-    let mut taken: Vec<&Edit> = Vec::new();
+    let mut taken = Taken::default();
     let mut count = 0;
     for fix in fixes {
         if fix.edits.iter().any(|e| {
-            e.range.end > text.len()
+            e.range.start > e.range.end
+                || e.range.end > text.len()
                 || !text.is_char_boundary(e.range.start)
                 || !text.is_char_boundary(e.range.end)
         }) {
             continue;
         }
-        let all_duplicates = fix.edits.iter().all(|e| taken.contains(&e));
+        let all_duplicates = fix.edits.iter().all(|e| taken.contains(e));
         if all_duplicates {
             count += 1;
             continue;
         }
-        let clashes = fix.edits.iter().any(|e| {
-            taken
-                .iter()
-                .any(|t| t != &e && overlaps(&t.range, &e.range))
-        });
-        if clashes {
+        if clashes_within(&fix.edits) || fix.edits.iter().any(|e| taken.clashes(e)) {
             continue;
         }
-        taken.extend(
-            fix.edits
-                .iter()
-                .filter(|e| !taken.contains(e))
-                .collect::<Vec<_>>(),
-        );
+        let new: Vec<&Edit> = fix.edits.iter().filter(|e| !taken.contains(e)).collect();
+        for e in new {
+            taken.add(e);
+        }
         count += 1;
     }
+    let mut taken = taken.edits;
     taken.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out =
         String::with_capacity(text.len() + taken.iter().map(|e| e.content.len()).sum::<usize>());
@@ -110,6 +105,65 @@ pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> 
     }
     out.push_str(&text[at..]);
     (out, count)
+}
+
+/// The edits taken so far, indexed so that each new edit is checked in logarithmic time
+/// (a file may have a fix per line).
+#[derive(Default)]
+struct Taken<'f> {
+    /// In the order taken (insertions at one point are applied in this order).
+    edits: Vec<&'f Edit>,
+    set: std::collections::HashSet<&'f Edit>,
+    by_start: std::collections::BTreeMap<usize, Vec<&'f Edit>>,
+    /// The non-empty ranges, start to end. They never overlap: a fix that would make them
+    /// overlap is refused (by `clashes` or `clashes_within`).
+    replaced: std::collections::BTreeMap<usize, usize>,
+}
+
+impl<'f> Taken<'f> {
+    fn contains(&self, e: &Edit) -> bool {
+        self.set.contains(e)
+    }
+
+    fn add(&mut self, e: &'f Edit) {
+        self.edits.push(e);
+        self.set.insert(e);
+        self.by_start.entry(e.range.start).or_default().push(e);
+        if !e.range.is_empty() {
+            self.replaced.insert(e.range.start, e.range.end);
+        }
+    }
+
+    /// Whether a taken edit other than `e` overlaps it.
+    fn clashes(&self, e: &Edit) -> bool {
+        // A taken edit that starts before `e` clashes only when it replaces bytes past e's
+        // start; of the disjoint replaced ranges, only the last one can.
+        if let Some((_, &end)) = self.replaced.range(..e.range.start).next_back()
+            && end > e.range.start
+        {
+            return true;
+        }
+        // Any other clashing edit starts inside `e` (or where an empty `e` is).
+        self.by_start
+            .range(e.range.start..=e.range.end)
+            .flat_map(|(_, edits)| edits)
+            .any(|t| *t != e && overlaps(&t.range, &e.range))
+    }
+}
+
+/// Whether the edits of one fix overlap each other so that they cannot be applied in order
+/// (insertions at one point, and an insertion at the start of a replaced range, can).
+fn clashes_within(edits: &[Edit]) -> bool {
+    let mut sorted: Vec<&Range<usize>> = edits.iter().map(|e| &e.range).collect();
+    sorted.sort_by_key(|r| (r.start, r.end));
+    let mut end = 0;
+    for r in sorted {
+        if r.start < end {
+            return true;
+        }
+        end = end.max(r.end);
+    }
+    false
 }
 
 /// Two ranges clash when they share bytes, or when both insert at the same point.
@@ -214,5 +268,92 @@ mod tests {
             ],
         );
         assert_eq!((out.as_str(), n), ("é", 0));
+    }
+
+    /// The first version of `apply_fixes`: a scan of every taken edit for each new one.
+    fn quadratic_apply(text: &str, fixes: &[Fix]) -> (String, usize) {
+        let mut taken: Vec<&Edit> = Vec::new();
+        let mut count = 0;
+        for fix in fixes {
+            if fix.edits.iter().any(|e| {
+                e.range.end > text.len()
+                    || !text.is_char_boundary(e.range.start)
+                    || !text.is_char_boundary(e.range.end)
+            }) {
+                continue;
+            }
+            if fix.edits.iter().all(|e| taken.contains(&e)) {
+                count += 1;
+                continue;
+            }
+            if fix.edits.iter().any(|e| {
+                taken
+                    .iter()
+                    .any(|t| t != &e && overlaps(&t.range, &e.range))
+            }) {
+                continue;
+            }
+            let new: Vec<&Edit> = fix.edits.iter().filter(|e| !taken.contains(e)).collect();
+            taken.extend(new);
+            count += 1;
+        }
+        taken.sort_by_key(|e| (e.range.start, e.range.end));
+        let mut out = String::new();
+        let mut at = 0;
+        for edit in taken {
+            out.push_str(&text[at..edit.range.start]);
+            out.push_str(&edit.content);
+            at = edit.range.end;
+        }
+        out.push_str(&text[at..]);
+        (out, count)
+    }
+
+    #[test]
+    fn the_indexed_check_takes_what_a_scan_of_every_edit_takes() {
+        let text = "0123456789abcdefghij";
+        // A small linear congruential generator: reproducible, no dependency.
+        let mut seed: u64 = 7;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut compared = 0;
+        for _ in 0..20_000 {
+            let fixes: Vec<Fix> = (0..1 + next(6))
+                .map(|_| {
+                    fix((0..1 + next(3))
+                        .map(|_| {
+                            let start = next(21) as usize;
+                            let end = (start + next(4) as usize * usize::from(next(2) == 0))
+                                .min(text.len());
+                            Edit::replace(start..end, ["x", "y", ""][next(3) as usize])
+                        })
+                        .collect())
+                })
+                .collect();
+            // The scan panics where a fix's own edits overlap: those are refused now.
+            let Ok(expected) = std::panic::catch_unwind(|| quadratic_apply(text, &fixes)) else {
+                let (out, _) = apply_fixes(text, &fixes);
+                assert!(out.len() <= text.len() + 12, "{fixes:?}");
+                continue;
+            };
+            assert_eq!(apply_fixes(text, &fixes), expected, "{fixes:?}");
+            compared += 1;
+        }
+        assert!(compared > 10_000, "{compared}");
+    }
+
+    #[test]
+    fn a_fix_whose_own_edits_overlap_is_refused() {
+        let text = "0123456789";
+        let bad = fix(vec![Edit::replace(2..6, "x"), Edit::replace(4..8, "y")]);
+        let good = fix(vec![Edit::insert(9, "!")]);
+        assert_eq!(
+            apply_fixes(text, [&bad, &good]),
+            ("012345678!9".to_string(), 1)
+        );
     }
 }

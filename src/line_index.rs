@@ -1,5 +1,6 @@
 //! Byte offsets to line and column, at the edges only: 1-based lines, and columns counted
-//! in bytes, in characters or in UTF-16 code units (LSP and SARIF).
+//! in bytes, in characters or in UTF-16 code units (LSP and SARIF). A line ends at `\n`,
+//! `\r\n` or a lone `\r`, as YAML and LSP have it.
 
 /// Start offsets of every line of a text.
 #[derive(Debug, Clone)]
@@ -17,12 +18,15 @@ pub struct Position {
 }
 
 impl LineIndex {
+    /// Lines end at `\n`, `\r\n` (one line end) and a lone `\r`, as in YAML and LSP.
     pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
         starts.extend(
-            text.bytes()
+            bytes
+                .iter()
                 .enumerate()
-                .filter(|(_, b)| *b == b'\n')
+                .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| i + 1),
         );
         LineIndex { starts }
@@ -81,6 +85,26 @@ mod tests {
         assert_eq!(p.char_col, 5);
         assert_eq!(p.utf16_col, 6);
         assert_eq!(index.offset_utf16(text, 1, 6), x);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_and_crlf_ends_one() {
+        let text = "a\rb\r\nc\n\rd";
+        let index = LineIndex::new(text);
+        let at = |c| index.position(text, text.find(c).unwrap());
+        assert_eq!((at('a').line, at('a').byte_col), (0, 0));
+        assert_eq!((at('b').line, at('b').byte_col), (1, 0));
+        assert_eq!((at('c').line, at('c').byte_col), (2, 0));
+        assert_eq!((at('d').line, at('d').byte_col), (4, 0));
+        assert_eq!(index.line_start(3), text.find("\rd").unwrap());
+        // The `\n` of a CRLF belongs to the line it ends.
+        assert_eq!(index.position(text, 4).line, 1);
+        for (line, c) in [(0, 'a'), (1, 'b'), (2, 'c'), (4, 'd')] {
+            assert_eq!(index.offset_utf16(text, line, 0), text.find(c).unwrap());
+            // A column past the end of a line is the end of its content.
+            assert_eq!(index.offset_utf16(text, line, 9), text.find(c).unwrap() + 1);
+        }
+        assert_eq!(index.offset_utf16(text, 3, 0), text.find("\rd").unwrap());
     }
 
     #[test]

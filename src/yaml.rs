@@ -241,6 +241,7 @@ impl Tree {
                         None,
                         tag,
                     );
+                    tree.check_core_tag(id)?;
                     if anchor_id != 0 {
                         anchors.insert(anchor_id, id);
                     }
@@ -416,6 +417,42 @@ impl Tree {
         Ok(())
     }
 
+    /// A scalar tagged `!!int`, `!!float`, `!!bool` or `!!null` must hold a value of that type:
+    /// Compose's YAML library refuses the whole file otherwise ("cannot decode !!str `abc` as
+    /// a !!int"), wherever the scalar is (an `x-` key, a key).
+    fn check_core_tag(&self, id: NodeId) -> Result<(), ParseError> {
+        let node = &self.nodes[id.index()];
+        let (Some(tag), NodeKind::Scalar(s)) = (node.tag.as_deref(), &node.kind) else {
+            return Ok(());
+        };
+        let wanted = match tag {
+            "!!int" | "!<tag:yaml.org,2002:int>" => "int",
+            "!!float" | "!<tag:yaml.org,2002:float>" => "float",
+            "!!bool" | "!<tag:yaml.org,2002:bool>" => "bool",
+            "!!null" | "!<tag:yaml.org,2002:null>" => "null",
+            _ => return Ok(()),
+        };
+        // The type the value has untagged (whatever its quotes), as go-yaml resolves it.
+        let value = self.value_of(s);
+        let (found, fits_i64) = match resolve_plain(value) {
+            ScalarType::Null => ("null", false),
+            ScalarType::Bool(_) => ("bool", false),
+            ScalarType::Int(_) => ("int", true),
+            // Past i64 but within u64: still an integer (`strconv.ParseUint`).
+            ScalarType::Float if parse_uint(value).is_some() => ("int", false),
+            ScalarType::Float => ("float", false),
+            ScalarType::Str => ("str", false),
+        };
+        // An integer is a float too, when it fits an int64 (go-yaml converts only those).
+        if found == wanted || (wanted == "float" && found == "int" && fits_i64) {
+            return Ok(());
+        }
+        Err(ParseError {
+            offset: node.span.start,
+            message: format!("cannot decode !!{found} `{value}` as a !!{wanted}"),
+        })
+    }
+
     /// The node itself, as stored (an alias stays an alias).
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
@@ -485,15 +522,17 @@ impl Tree {
         };
         match node.tag.as_deref() {
             Some("!!str") => return Some(ScalarType::Str),
+            // The value was checked against the tag at parse time (`check_core_tag`).
             Some("!!int") => {
+                // Past i64 (a u64): no port, no count; a float to the model.
                 return Some(
-                    self.value_of(s)
-                        .trim()
-                        .parse()
+                    parse_int(self.value_of(s))
                         .map(ScalarType::Int)
-                        .unwrap_or(ScalarType::Str),
+                        .unwrap_or(ScalarType::Float),
                 );
             }
+            Some("!!float") => return Some(ScalarType::Float),
+            Some("!!bool") => return Some(resolve_plain(self.value_of(s))),
             Some("!!null") => return Some(ScalarType::Null),
             _ => {}
         }
@@ -531,40 +570,50 @@ impl Tree {
     /// Looks a key up in a mapping, merges applied. Returns `(key node, value node)`; the
     /// value is resolved (an alias gives its target, at its definition site).
     pub fn get(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        let mut visited = Vec::new();
-        self.get_inner(self.resolve(map), key, &mut visited)
+        // Depth-first through the merged mappings, in priority order, with an explicit stack:
+        // a chain of merges may be as long as the file (`&a2 {<<: *a1}` ...).
+        let map = self.resolve(map);
+        let mut has_merges = false;
+        if let Some(found) = self.get_own(map, key, &mut has_merges) {
+            return Some(found);
+        }
+        if !has_merges {
+            return None;
+        }
+        let mut visited: std::collections::HashSet<NodeId> = std::collections::HashSet::from([map]);
+        let mut stack: Vec<NodeId> = self.merge_sources(map).into_iter().rev().collect();
+        while let Some(m) = stack.pop() {
+            if !visited.insert(m) {
+                continue;
+            }
+            has_merges = false;
+            if let Some(found) = self.get_own(m, key, &mut has_merges) {
+                return Some(found);
+            }
+            if has_merges {
+                // Pushed in reverse so the first source is read next.
+                stack.extend(self.merge_sources(m).into_iter().rev());
+            }
+        }
+        None
+    }
+
+    /// A key among the entries written in `map` (merges not applied); `has_merges` tells
+    /// whether `map` has a `<<` key.
+    fn get_own(&self, map: NodeId, key: &str, has_merges: &mut bool) -> Option<(NodeId, NodeId)> {
+        for (k, v) in self.own_entries(map)? {
+            if self.is_merge_key(*k) {
+                *has_merges = true;
+            } else if self.scalar_value(*k) == Some(key) {
+                return Some((*k, self.resolve(*v)));
+            }
+        }
+        None
     }
 
     /// Just the value of [`Tree::get`].
     pub fn get_value(&self, map: NodeId, key: &str) -> Option<NodeId> {
         self.get(map, key).map(|(_, v)| v)
-    }
-
-    fn get_inner(
-        &self,
-        map: NodeId,
-        key: &str,
-        visited: &mut Vec<NodeId>,
-    ) -> Option<(NodeId, NodeId)> {
-        if visited.contains(&map) {
-            return None;
-        }
-        visited.push(map);
-        let entries = self.own_entries(map)?;
-        for (k, v) in entries {
-            if self.is_merge_key(*k) {
-                continue;
-            }
-            if self.scalar_value(*k) == Some(key) {
-                return Some((*k, self.resolve(*v)));
-            }
-        }
-        for source in self.merge_sources(map) {
-            if let Some(found) = self.get_inner(source, key, visited) {
-                return Some(found);
-            }
-        }
-        None
     }
 
     fn is_merge_key(&self, key: NodeId) -> bool {
@@ -603,13 +652,12 @@ impl Tree {
     pub fn entries(&self, map: NodeId) -> Vec<(NodeId, NodeId)> {
         let mut out: Vec<(NodeId, NodeId)> = Vec::new();
         let mut seen_keys: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        let mut visited: Vec<NodeId> = Vec::new();
+        let mut visited: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
         let mut queue = vec![self.resolve(map)];
         while let Some(m) = queue.pop() {
-            if visited.contains(&m) {
+            if !visited.insert(m) {
                 continue;
             }
-            visited.push(m);
             let Some(entries) = self.own_entries(m) else {
                 continue;
             };
@@ -672,11 +720,15 @@ impl NodeId {
     }
 }
 
+/// The 1-based line of an offset (lines end at `\n`, `\r\n` or a lone `\r`).
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    crate::line_index::LineIndex::new(&text[..offset])
+        .position(&text[..offset], offset)
+        .line
         + 1
 }
 
@@ -704,6 +756,23 @@ pub fn resolve_plain(value: &str) -> ScalarType {
     } else {
         ScalarType::Str
     }
+}
+
+/// An integer past `i64` that go-yaml still reads as one: `strconv.ParseUint(s, 0, 64)` after
+/// dropping underscores.
+fn parse_uint(value: &str) -> Option<u64> {
+    let cleaned = value.replace('_', "");
+    let (radix, body) = match cleaned.get(..2) {
+        Some("0x" | "0X") => (16, &cleaned[2..]),
+        Some("0o" | "0O") => (8, &cleaned[2..]),
+        Some("0b" | "0B") => (2, &cleaned[2..]),
+        _ if cleaned.len() > 1 && cleaned.starts_with('0') => (8, &cleaned[1..]),
+        _ => (10, cleaned.as_str()),
+    };
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(body, radix).ok()
 }
 
 /// Integers as go-yaml v3 reads them for Compose: underscores are dropped, then Go's

@@ -21,7 +21,7 @@ use composeguard::compose::port::NormalisedPort;
 use composeguard::compose::project::LoadOptions;
 use composeguard::config::Config;
 use composeguard::engine::{CheckOptions, check_project, lint};
-use oracle_support::{OraclePort, OraclePorts, Outcome};
+use oracle_support::{OraclePort, OraclePorts, Outcome, PortFate};
 
 fn compose() -> Option<PathBuf> {
     let found = oracle_support::find_compose();
@@ -424,7 +424,8 @@ fn fixed_files_mean_the_same_except_the_host_ips() {
 }
 
 /// The two configs are equal except `host_ip` of exactly the expected ports, which went from
-/// absent or a wildcard to 127.0.0.1. Returns how many ports changed.
+/// absent or a wildcard to 127.0.0.1 (a port that thereby became the same as another is
+/// gone: Compose keeps one of two equal ports). Returns how many ports changed.
 fn compare_configs(
     before: &serde_json::Value,
     after: &serde_json::Value,
@@ -464,35 +465,11 @@ fn compare_configs(
             bp.as_array().cloned().unwrap_or_default(),
             ap.as_array().cloned().unwrap_or_default(),
         );
-        if bp.len() != ap.len() {
-            return Err(format!(
-                "service {service}: {} ports before, {} after",
-                bp.len(),
-                ap.len()
-            ));
-        }
-        for (i, (mut x, mut y)) in bp.into_iter().zip(ap).enumerate() {
-            let was = x.as_object_mut().and_then(|o| o.remove("host_ip"));
-            let now = y.as_object_mut().and_then(|o| o.remove("host_ip"));
-            if x != y {
-                return Err(format!(
-                    "service {service}: port {i} changed beyond its host IP: {x} -> {y}"
-                ));
-            }
-            let rebound = was != now;
-            if rebound {
-                let was_wildcard = was.as_ref().and_then(|v| v.as_str()).is_none_or(|ip| {
-                    ip.trim_matches(['[', ']'])
-                        .parse::<std::net::IpAddr>()
-                        .is_ok_and(|a| a.is_unspecified())
-                });
-                if !was_wildcard || now.as_ref().and_then(|v| v.as_str()) != Some("127.0.0.1") {
-                    return Err(format!(
-                        "service {service}: port {i} host IP went from {was:?} to {now:?}"
-                    ));
-                }
-                changed += 1;
-            }
+        let fates = oracle_support::align_ports(&bp, &ap, "127.0.0.1")
+            .map_err(|why| format!("service {service}: {why}"))?;
+        for (i, fate) in fates.into_iter().enumerate() {
+            let (PortFate::Kept { rebound } | PortFate::Merged { rebound }) = fate;
+            changed += usize::from(rebound);
             if rebound != flags.get(i).copied().unwrap_or(false) {
                 return Err(format!(
                     "service {service}: port {i} was {} but {}",

@@ -145,6 +145,12 @@ fn both_parsers_agree_on_every_file() {
                 only_one.push(format!("{}: yaml-rust2 fails: {e}", file.display()));
                 continue;
             }
+            // A core tag on a value of another type (`!!int "abc"`): go-yaml, and so Compose,
+            // refuses it; yaml-rust2 keeps the value.
+            (Err(e), Ok(_)) if e.message.starts_with("cannot decode !!") => {
+                only_one.push(format!("{}: only yaml-rust2 reads it: {e}", file.display()));
+                continue;
+            }
             (Err(e), Ok(_)) => {
                 problems.push(format!(
                     "{}: only yaml-rust2 parses it; ours: {e}",

@@ -361,28 +361,9 @@ pub fn check_span(text: &str, span: &Range<usize>, what: &str) -> Result<(), Str
     Ok(())
 }
 
-/// Known bugs whose symptoms the checks let pass, so that the fuzzer and the property tests
-/// keep looking for new ones (each has an `#[ignore]`d test; see docs/robustness.md):
-/// a lone `\r` (a line break to YAML and to LSP) is not a line break to `LineIndex`, so
-/// positions after one on the same line do not map back.
-pub const TOLERATE_KNOWN_BUGS: bool = true;
-
 /// The line/column of an offset (in bytes, chars and UTF-16 units) re-derive the offset.
+/// Lines end at `\n`, `\r\n` and a lone `\r`, as in YAML and LSP.
 pub fn check_position(text: &str, index: &LineIndex, offset: usize) -> Result<(), String> {
-    check_position_with(text, index, offset, TOLERATE_KNOWN_BUGS)
-}
-
-/// [`check_position`] without tolerating known bugs.
-pub fn check_position_strict(text: &str, index: &LineIndex, offset: usize) -> Result<(), String> {
-    check_position_with(text, index, offset, false)
-}
-
-fn check_position_with(
-    text: &str,
-    index: &LineIndex,
-    offset: usize,
-    tolerate: bool,
-) -> Result<(), String> {
     let p = index.position(text, offset);
     let start = index.line_start(p.line);
     if start > offset || start + p.byte_col != offset {
@@ -391,15 +372,26 @@ fn check_position_with(
             p.line, p.byte_col
         ));
     }
-    if start > 0 && text.as_bytes()[start - 1] != b'\n' {
+    let bytes = text.as_bytes();
+    if start > 0 && !matches!(bytes[start - 1], b'\n' | b'\r') {
         return Err(format!(
-            "offset {offset}: line {} does not start after a newline",
+            "offset {offset}: line {} does not start after a line break",
             p.line
         ));
     }
-    if text[start..offset].contains('\n') {
+    if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
         return Err(format!(
-            "offset {offset}: a newline between line start and offset"
+            "offset {offset}: line {} starts between the `\\r` and `\\n` of a CRLF",
+            p.line
+        ));
+    }
+    // An offset between `\r` and `\n` of a CRLF line end belongs to the line the CRLF ends.
+    let between_cr_lf =
+        offset > 0 && bytes[offset - 1] == b'\r' && bytes.get(offset) == Some(&b'\n');
+    let content_end = if between_cr_lf { offset - 1 } else { offset };
+    if text[start..content_end].contains(['\n', '\r']) {
+        return Err(format!(
+            "offset {offset}: a line break between line start and offset"
         ));
     }
     let by_chars: usize = text[start..]
@@ -417,11 +409,7 @@ fn check_position_with(
     // The UTF-16 column maps back, except that LineIndex clamps positions to the line's
     // content: an offset between `\r` and `\n` of a CRLF line end is that `\r`.
     let back = index.offset_utf16(text, p.line, p.utf16_col);
-    let between_cr_lf = offset > 0
-        && text.as_bytes()[offset - 1] == b'\r'
-        && text.as_bytes().get(offset) == Some(&b'\n');
-    let lone_cr_before = text[start..offset].contains('\r');
-    if back != offset && !(between_cr_lf && back == offset - 1) && !(tolerate && lone_cr_before) {
+    if back != offset && !(between_cr_lf && back == offset - 1) {
         return Err(format!(
             "offset {offset}: UTF-16 column {} of line {} maps back to {back}",
             p.utf16_col, p.line

@@ -326,7 +326,8 @@ pub fn dedup_ports(bindings: &[PortBinding]) -> Vec<NormalisedPort> {
 /// [`dedup_ports`], each port with the index of the binding it came from.
 pub fn dedup_ports_with_origin(bindings: &[PortBinding]) -> Vec<(NormalisedPort, usize)> {
     let mut out: Vec<(NormalisedPort, usize)> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
+    // Key -> index in `out`: a range expands to one port per number.
+    let mut keys: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (index, binding) in bindings.iter().enumerate() {
         for port in binding.normalised() {
             let key = format!(
@@ -341,10 +342,10 @@ pub fn dedup_ports_with_origin(bindings: &[PortBinding]) -> Vec<(NormalisedPort,
                 port.target,
                 port.protocol
             );
-            match keys.iter().position(|k| *k == key) {
-                Some(i) => out[i] = (port, index),
+            match keys.get(&key) {
+                Some(&i) => out[i] = (port, index),
                 None => {
-                    keys.push(key);
+                    keys.insert(key, out.len());
                     out.push((port, index));
                 }
             }

@@ -168,6 +168,8 @@ pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, LoadFailure> {
 struct Loader<'o> {
     options: &'o LoadOptions,
     project: Project,
+    /// Index in `project.services` of each service name.
+    service_index: std::collections::HashMap<String, usize>,
 }
 
 impl Project {
@@ -181,6 +183,7 @@ impl Project {
         let mut loader = Loader {
             options,
             project: Project::default(),
+            service_index: std::collections::HashMap::new(),
         };
         let dir = main.parent().map(Path::to_path_buf).unwrap_or_default();
         let env = Arc::new(options.environment(&dir).map_err(|message| LoadFailure {
@@ -219,6 +222,7 @@ impl Project {
         let mut loader = Loader {
             options: &options,
             project: Project::default(),
+            service_index: std::collections::HashMap::new(),
         };
         let id = loader.add_file(path, Some(text.to_string()), Arc::new(env))?;
         loader.project.v1_layout = is_v1_layout(&loader.project.files[id]);
@@ -385,14 +389,18 @@ impl Loader<'_> {
             self.extended_layers(file, value, depth, &mut layers)?;
             layers.push(Loc { file, node: value });
         }
-        match self.project.services.iter_mut().find(|s| s.name == name) {
-            Some(existing) => existing.layers.extend(layers),
-            None => self.project.services.push(Service {
-                name: name.to_string(),
-                key: Loc { file, node: key },
-                layers,
-                ports: Vec::new(),
-            }),
+        match self.service_index.get(name) {
+            Some(&i) => self.project.services[i].layers.extend(layers),
+            None => {
+                self.service_index
+                    .insert(name.to_string(), self.project.services.len());
+                self.project.services.push(Service {
+                    name: name.to_string(),
+                    key: Loc { file, node: key },
+                    layers,
+                    ports: Vec::new(),
+                });
+            }
         }
         Ok(())
     }

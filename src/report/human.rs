@@ -1,11 +1,17 @@
 //! The default view: each finding with its source line, a label under the span and the help,
 //! rendered by miette.
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use std::sync::Arc;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+};
 
 use super::FileReport;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
+use crate::line_index::LineIndex;
 
 pub fn render(reports: &[FileReport], color: bool) -> String {
     let theme = if color {
@@ -19,14 +25,59 @@ pub fn render(reports: &[FileReport], color: bool) -> String {
     let mut out = String::new();
     for report in reports {
         let name = report.path.display().to_string();
+        let text = IndexedText::new(report.text.clone());
         for d in &report.diagnostics {
-            let source = NamedSource::new(name.clone(), report.text.clone()).with_language("yaml");
+            let source = NamedSource::new(name.clone(), text.clone()).with_language("yaml");
             let diagnostic = to_miette(d).with_source_code(source);
             let _ = handler.render_report(&mut out, diagnostic.as_ref());
             out.push('\n');
         }
     }
     out
+}
+
+/// A file's text for miette, with its line index. miette's own `SourceCode` for a `str`
+/// scans from the start of the text to the span for every label of every finding
+/// (quadratic in findings); this one hands it a window that starts a few lines above the
+/// span, and shifts the result back, so each finding costs the lines it shows.
+#[derive(Clone)]
+struct IndexedText {
+    text: Arc<str>,
+    index: Arc<LineIndex>,
+}
+
+impl IndexedText {
+    fn new(text: Arc<str>) -> Self {
+        let index = Arc::new(LineIndex::new(&text));
+        IndexedText { text, index }
+    }
+}
+
+impl SourceCode for IndexedText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // The window starts at a line start (after `\n`, `\r\n` or a lone `\r`, as miette
+        // breaks lines) with more than `context_lines_before` line ends between it and the
+        // span, so miette's scan of the window finds the same lines as a scan of the whole
+        // text; lines, offsets and line counts are then shifted by what the window skipped.
+        let line = self.index.position(&self.text, span.offset()).line;
+        let first = line.saturating_sub(context_lines_before + 1);
+        let skipped = self.index.line_start(first).min(self.text.len());
+        let window = &self.text.as_bytes()[skipped..];
+        let shifted = SourceSpan::new(span.offset().saturating_sub(skipped).into(), span.len());
+        let inner = window.read_span(&shifted, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new(
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + skipped).into(), inner.span().len()),
+            inner.line() + first,
+            inner.column(),
+            inner.line_count() + first,
+        )))
+    }
 }
 
 fn to_miette(d: &Diagnostic) -> miette::Report {
@@ -66,4 +117,97 @@ fn to_miette(d: &Diagnostic) -> miette::Report {
         m = m.with_help(help);
     }
     miette::Report::new(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What miette's own `SourceCode` for a `str` gives, for comparison.
+    fn contents<'a>(c: &dyn SpanContents<'a>) -> (Vec<u8>, SourceSpan, usize, usize, usize) {
+        (
+            c.data().to_vec(),
+            *c.span(),
+            c.line(),
+            c.column(),
+            c.line_count(),
+        )
+    }
+
+    #[test]
+    fn windows_read_as_miette_reads_the_whole_text() {
+        let texts = [
+            "a: 1\nb:\n  c: [1, 2]\n\n  d: \"x\"\ne: é𝄞 y\n",
+            "a: 1\r\nb: 2\r\n\r\nc:\r\n  - 3\r\n  - 4\r\n",
+            "a\rb\r\rc\r\nd\n\re: f\r",
+            "one line, no break",
+            "\n\n\n\n\n\nx\n\n\n\n\n",
+        ];
+        for text in texts {
+            let source = IndexedText::new(Arc::from(text));
+            let mut offsets: Vec<usize> = (0..=text.len())
+                .filter(|i| text.is_char_boundary(*i))
+                .collect();
+            offsets.push(text.len() + 3);
+            for &start in &offsets {
+                for &end in offsets.iter().filter(|e| **e >= start) {
+                    let span = SourceSpan::new(start.into(), end - start);
+                    for (before, after) in [(0, 0), (1, 1), (2, 2), (3, 1), (0, 2)] {
+                        let ours = source.read_span(&span, before, after);
+                        let theirs = text.read_span(&span, before, after);
+                        match (ours, theirs) {
+                            (Ok(o), Ok(t)) => assert_eq!(
+                                contents(o.as_ref()),
+                                contents(t.as_ref()),
+                                "{text:?} {start}..{end} context {before}/{after}"
+                            ),
+                            (Err(_), Err(_)) => {}
+                            (o, t) => panic!(
+                                "{text:?} {start}..{end}: ours {:?}, miette's {:?}",
+                                o.is_ok(),
+                                t.is_ok()
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_findings_render_as_with_the_whole_text() {
+        let mut text = String::from("services:\n");
+        for i in 0..40 {
+            text.push_str(&format!("  s{i}:\n    ports:\n      - \"{i}:5432\"\r\n"));
+        }
+        let text: Arc<str> = Arc::from(text);
+        let diagnostics: Vec<Diagnostic> = text
+            .match_indices('"')
+            .step_by(2)
+            .map(|(at, _)| Diagnostic {
+                labels: vec![(at..at + 3, "here".into()), (at + 1..at + 2, "and".into())],
+                ..Diagnostic::new("r", Severity::Error, 0, at..at + 4, "m")
+            })
+            .collect();
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_links(false);
+        let ours = render(
+            &[FileReport {
+                path: "c.yaml".into(),
+                text: text.clone(),
+                diagnostics: diagnostics.clone(),
+            }],
+            false,
+        );
+        let mut theirs = String::new();
+        for d in &diagnostics {
+            let source = NamedSource::new("c.yaml", text.to_string()).with_language("yaml");
+            let _ =
+                handler.render_report(&mut theirs, to_miette(d).with_source_code(source).as_ref());
+            theirs.push('\n');
+        }
+        assert_eq!(ours, theirs);
+        assert!(ours.contains("c.yaml:121:9"), "{ours}");
+    }
 }

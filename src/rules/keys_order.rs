@@ -63,13 +63,13 @@ fn rank(key: &str) -> usize {
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
-    let mut seen: Vec<Loc> = Vec::new();
+    // Each layer once (a layer extended by many services is reached from each).
+    let mut seen: std::collections::HashSet<Loc> = std::collections::HashSet::new();
     for service in &project.services {
         for layer in &service.layers {
-            if seen.contains(layer) {
+            if !seen.insert(*layer) {
                 continue;
             }
-            seen.push(*layer);
             let tree = project.tree(layer.file);
             let Some(entries) = tree.own_entries(layer.node) else {
                 continue;

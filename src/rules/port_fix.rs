@@ -149,6 +149,15 @@ fn block_insert_after(
     }
     let indent = " ".repeat(lead.len());
     let value_end = tree.span(last_value).end;
+    // A block scalar (`x-note: |`) ends past its own line break (and maybe the next line's
+    // indentation): the new line goes at the start of the next line.
+    let before = text[..value_end].trim_end_matches([' ', '\t']);
+    if let Some(eol) = ["\r\n", "\n", "\r"]
+        .into_iter()
+        .find(|e| before.ends_with(e))
+    {
+        return Some(Edit::insert(before.len(), format!("{indent}{entry}{eol}")));
+    }
     let mut line_end = text[value_end..]
         .find('\n')
         .map_or(text.len(), |i| value_end + i);

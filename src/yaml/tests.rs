@@ -137,11 +137,126 @@ fn nested_merges_are_linear() {
 }
 
 #[test]
+fn a_chain_of_merges_as_long_as_the_file_is_read_without_recursion() {
+    // `&a1 {<<: *a0, k1: 1}`, `&a2 {<<: *a1, k2: 2}` ...: a lookup that recursed once per
+    // level would overflow the small stack of this thread.
+    let n = 50_000;
+    let mut text = String::from("x:\n  - &a0 {k: bottom, k0: 0}\n");
+    for i in 1..n {
+        text.push_str(&format!("  - &a{i} {{<<: *a{}, k{i}: {i}}}\n", i - 1));
+    }
+    text.push_str(&format!("top: {{<<: *a{}, own: 1}}\n", n - 1));
+    let found = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let tree = parse(&text);
+            let (_, top) = tree.get(root(&tree), "top").unwrap();
+            let bottom = tree
+                .scalar_value(tree.get_value(top, "k").unwrap())
+                .map(str::to_string);
+            let middle = tree
+                .scalar_value(tree.get_value(top, "k777").unwrap())
+                .map(str::to_string);
+            let missing = tree.get_value(top, "nope").is_none();
+            (bottom, middle, missing, tree.entries(top).len())
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(found.0.as_deref(), Some("bottom"));
+    assert_eq!(found.1.as_deref(), Some("777"));
+    assert!(found.2);
+    assert_eq!(found.3, n + 2);
+}
+
+#[test]
+fn merges_are_searched_depth_first_in_priority_order() {
+    // top merges [b, c]; b merges [c2, d]: `k` comes from b's first source before c.
+    let text = "c2: &c2 {k: from_c2}\nd: &d {k: from_d, j: from_d}\nb: &b {<<: [*c2, *d]}\nc: &c {k: from_c, j: from_c, i: from_c}\ntop: {<<: [*b, *c]}\n";
+    let tree = parse(text);
+    let (_, top) = tree.get(root(&tree), "top").unwrap();
+    let value = |key| tree.scalar_value(tree.get_value(top, key).unwrap());
+    assert_eq!(value("k"), Some("from_c2"));
+    assert_eq!(value("j"), Some("from_d"));
+    assert_eq!(value("i"), Some("from_c"));
+}
+
+#[test]
 fn duplicate_keys_are_errors_with_offsets() {
     let text = "a: 1\nb: 2\na: 3\n";
     let err = Tree::parse(text).unwrap_err();
     assert_eq!(err.offset, 10);
     assert!(err.message.contains("line 1"), "{}", err.message);
+}
+
+#[test]
+fn a_duplicate_key_names_its_line_after_lone_carriage_returns() {
+    let err = Tree::parse("a: 1\rb: 2\r\nc: 3\na: 4\n").unwrap_err();
+    assert!(err.message.contains("line 1"), "{}", err.message);
+    let err = Tree::parse("x: 1\rb: 2\r\na: 3\nb: 4\n").unwrap_err();
+    assert!(err.message.contains("line 2"), "{}", err.message);
+}
+
+#[test]
+fn core_tags_must_fit_their_values_as_in_compose() {
+    // Measured with docker-compose v2.40.3 (`x-a: !!TAG "VALUE"`): None is accepted.
+    let cases = [
+        ("int", "abc", Some("cannot decode !!str `abc` as a !!int")),
+        ("int", "1.5", Some("cannot decode !!float `1.5` as a !!int")),
+        ("int", "08", Some("cannot decode !!float `08` as a !!int")),
+        ("int", "", Some("cannot decode !!null `` as a !!int")),
+        (
+            "int",
+            "True",
+            Some("cannot decode !!bool `True` as a !!int"),
+        ),
+        ("int", "0x1F", None),
+        ("int", "0o17", None),
+        ("int", "1_000", None),
+        ("int", "+5", None),
+        ("int", "18446744073709551615", None),
+        ("float", "1", None),
+        ("float", "1e3", None),
+        (
+            "float",
+            "18446744073709551615",
+            Some("cannot decode !!int `18446744073709551615` as a !!float"),
+        ),
+        (
+            "float",
+            "yes",
+            Some("cannot decode !!str `yes` as a !!float"),
+        ),
+        ("bool", "True", None),
+        ("bool", "1", Some("cannot decode !!int `1` as a !!bool")),
+        ("null", "~", None),
+        ("null", "0", Some("cannot decode !!int `0` as a !!null")),
+    ];
+    for (tag, value, expected) in cases {
+        for text in [
+            format!("x-a: !!{tag} \"{value}\"\nb: 1\n"),
+            format!("x-a: [1, !!{tag} '{value}']\n"),
+        ] {
+            let result = Tree::parse(text.as_str());
+            match expected {
+                None => assert!(result.is_ok(), "{text:?}: {:?}", result.err()),
+                Some(message) => {
+                    let err = result.expect_err(&text);
+                    assert_eq!(err.message, message, "{text:?}");
+                    assert_eq!(
+                        text[err.offset..].chars().next(),
+                        Some(if text.contains('[') { '\'' } else { '"' })
+                    );
+                }
+            }
+        }
+    }
+    // The model reads a tagged value as its tag says.
+    let tree = parse("a: !!int \"0x50\"\nb: !!float 1\nc: !!int 18446744073709551615\n");
+    let get = |k| tree.scalar_type(tree.get_value(root(&tree), k).unwrap());
+    assert_eq!(get("a"), Some(ScalarType::Int(80)));
+    assert_eq!(get("b"), Some(ScalarType::Float));
+    assert_eq!(get("c"), Some(ScalarType::Float));
 }
 
 #[test]

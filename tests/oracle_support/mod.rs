@@ -283,3 +283,62 @@ pub fn yaml_files_under(root: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// What became of one port of a service (in a `config --format json` document) after a fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortFate {
+    /// The same port, at its place; `rebound`: its host IP went from absent or a wildcard to
+    /// the bind address.
+    Kept { rebound: bool },
+    /// Gone: after the fix it was the same binding as a port before it in the list (`80` and
+    /// `127.0.0.1::80`), and Compose keeps one of two equal ports.
+    Merged { rebound: bool },
+}
+
+/// Lines up the ports of one service before and after a fix: each port before is the next
+/// port after (equal but for a host IP that went from every interface to `bind`), or equal,
+/// in the same way, to a port already lined up (a duplicate Compose removed). Every port
+/// after must be lined up.
+pub fn align_ports(
+    before: &[serde_json::Value],
+    after: &[serde_json::Value],
+    bind: &str,
+) -> Result<Vec<PortFate>, String> {
+    let split = |p: &serde_json::Value| {
+        let mut p = p.clone();
+        let ip = p
+            .as_object_mut()
+            .and_then(|o| o.remove("host_ip"))
+            .and_then(|v| v.as_str().map(str::to_string));
+        (p, ip)
+    };
+    let after: Vec<(serde_json::Value, Option<String>)> = after.iter().map(split).collect();
+    let mut fates = Vec::new();
+    let mut next = 0;
+    for (i, x) in before.iter().enumerate() {
+        let (rest, ip) = split(x);
+        let wildcard = ip.as_deref().is_none_or(|ip| {
+            ip.trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|a| a.is_unspecified())
+        });
+        let fits = |(r, now): &(serde_json::Value, Option<String>)| {
+            *r == rest && (*now == ip || (wildcard && now.as_deref() == Some(bind)))
+        };
+        if let Some(y) = after.get(next).filter(|y| fits(y)) {
+            fates.push(PortFate::Kept { rebound: y.1 != ip });
+            next += 1;
+        } else if let Some(y) = after[..next].iter().find(|y| fits(y)) {
+            fates.push(PortFate::Merged { rebound: y.1 != ip });
+        } else {
+            return Err(format!("port {i} changed beyond its host IP: {x}"));
+        }
+    }
+    if next != after.len() {
+        return Err(format!(
+            "{} ports after the fix come from no port before",
+            after.len() - next
+        ));
+    }
+    Ok(fates)
+}
