@@ -68,11 +68,30 @@ impl LineIndex {
     pub fn line_start(&self, line: usize) -> usize {
         self.starts.get(line).copied().unwrap_or(usize::MAX)
     }
+
+    /// The text of a 0-based line, without its line end ("" past the last line).
+    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let Some(&start) = self.starts.get(line) else {
+            return "";
+        };
+        let end = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        text.get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_texts_end_at_every_kind_of_line_end() {
+        let text = "a\rb\r\nc\nd";
+        let index = LineIndex::new(text);
+        let lines: Vec<&str> = (0..5).map(|l| index.line_text(text, l)).collect();
+        assert_eq!(lines, ["a", "b", "c", "d", ""]);
+    }
 
     #[test]
     fn columns_in_bytes_chars_and_utf16() {

@@ -411,10 +411,8 @@ pub fn render_failure(failure: &LoadFailure) -> String {
         (Some(text), Some(offset)) => {
             let index = LineIndex::new(text);
             let pos = index.position(text, offset);
-            let line_text: String = text
-                .lines()
-                .nth(pos.line)
-                .unwrap_or("")
+            let line_text: String = index
+                .line_text(text, pos.line)
                 .chars()
                 .take(200)
                 .map(|c| {

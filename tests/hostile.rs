@@ -8,7 +8,7 @@
 //! disappear mid-run (synchronised with a FIFO), read-only files and a full disk (a 64 KiB
 //! tmpfs).
 //!
-//! Tests of bugs that are not fixed yet are `#[ignore = "bug: ..."]`: see
+//! A bug found and not fixed yet gets a test `#[ignore = "bug: ..."]` (none today): see
 //! docs/robustness.md for the list.
 
 use std::ffi::OsString;
