@@ -17,8 +17,11 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{Found, normalise, search};
 use crate::engine::{CheckOptions, check_project};
 use crate::fix::write_atomic;
-use crate::pipeline::{Panicked, default_workers, for_each_ordered};
+use crate::pipeline::{Panicked, default_workers, for_each_ordered, read_ahead};
 use crate::report::{FileReport, OutputFormat, diff};
+
+/// How many jobs the folder walk may run ahead of the checking.
+const READ_AHEAD: usize = 256;
 
 /// Something to do, in the order the files were found.
 enum Job {
@@ -141,6 +144,12 @@ pub(super) fn check_paths(
     let mut seen: HashSet<u64> = HashSet::new();
     let mut reports = Vec::new();
     let mut diffs = String::new();
+    // The walk runs ahead on a thread of its own (see `read_ahead`).
+    let jobs = read_ahead(jobs, READ_AHEAD, |Panicked(why)| {
+        Job::Error(format!(
+            "error: internal error (a bug) while searching for files: {why}\n"
+        ))
+    });
     for_each_ordered(
         jobs,
         default_workers(),
