@@ -477,24 +477,25 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     } else {
         start.parent()?
     };
-    find_config_cached(folder, &mut std::collections::HashMap::new())
+    find_config_cached(folder, &mut FoundConfigs::new())
 }
+
+/// The config file found for each folder, keyed by the folder's bytes (`Path`'s own hash
+/// walks its components, which showed in profiles).
+pub type FoundConfigs = std::collections::HashMap<std::ffi::OsString, Option<PathBuf>>;
 
 /// [`find_config`] from an absolute folder, remembering the answer for every folder it looks
 /// at, so that many files under one tree search each ancestor once.
-pub fn find_config_cached(
-    first: &Path,
-    cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
-) -> Option<PathBuf> {
-    let mut visited: Vec<PathBuf> = Vec::new();
+pub fn find_config_cached(first: &Path, cache: &mut FoundConfigs) -> Option<PathBuf> {
+    let mut visited: Vec<std::ffi::OsString> = Vec::new();
     let mut dir = Some(first);
     let mut found = None;
     while let Some(d) = dir {
-        if let Some(known) = cache.get(d) {
+        if let Some(known) = cache.get(d.as_os_str()) {
             found = known.clone();
             break;
         }
-        visited.push(d.to_path_buf());
+        visited.push(d.as_os_str().to_os_string());
         if let Some(candidate) = CONFIG_NAMES
             .iter()
             .map(|name| d.join(name))

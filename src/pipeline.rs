@@ -166,32 +166,48 @@ impl<R, S: FnMut(Result<R, Panicked>), I> Order<'_, R, S, I> {
     }
 }
 
-/// Runs `items` on a thread of its own, up to `capacity` items ahead of the reader.
+/// Runs `items` on a thread of its own, ahead of the reader.
 ///
 /// `check` reads the folder walk this way: walking is mostly system calls (a directory read
 /// and a stat for each ignore file of every folder), and while the workers took turns
 /// walking under a lock, a run over a few hundred files was hardly faster on two cores than
-/// on one. A panic while producing ends the items with the item `on_panic` makes of it.
+/// on one. Items go over in batches that grow from 1 to [`MAX_BATCH`] (the first file is
+/// checked at once, and later a thread switch serves many items: one per item cost more
+/// system time than the walk saved), at most `batches` batches ahead. A panic while
+/// producing ends the items with the item `on_panic` makes of it.
 pub fn read_ahead<T: Send + 'static>(
     items: impl Iterator<Item = T> + Send + 'static,
-    capacity: usize,
+    batches: usize,
     on_panic: impl FnOnce(Panicked) -> T + Send + 'static,
 ) -> impl Iterator<Item = T> {
-    let (send, receive) = mpsc::sync_channel(capacity);
+    let (send, receive) = mpsc::sync_channel::<Vec<T>>(batches);
     std::thread::spawn(move || {
+        let mut size = 1;
+        let mut batch = Vec::with_capacity(size);
         let produced = catch_unwind(AssertUnwindSafe(|| {
             for item in items {
-                if send.send(item).is_err() {
-                    return;
+                batch.push(item);
+                if batch.len() >= size {
+                    size = (size * 2).min(MAX_BATCH);
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(size));
+                    if send.send(full).is_err() {
+                        return;
+                    }
                 }
             }
         }));
         if let Err(payload) = produced {
-            let _ = send.send(on_panic(Panicked(panic_message(payload.as_ref()))));
+            batch.push(on_panic(Panicked(panic_message(payload.as_ref()))));
+        }
+        if !batch.is_empty() {
+            let _ = send.send(batch);
         }
     });
-    receive.into_iter()
+    receive.into_iter().flatten()
 }
+
+/// The largest batch [`read_ahead`] hands over.
+pub const MAX_BATCH: usize = 32;
 
 /// The number of worker threads to use: one per core the process may run on.
 pub fn default_workers() -> usize {

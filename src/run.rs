@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use crate::cli::{CheckArgs, ConfigArgs};
 use crate::compose::project::{LoadFailure, LoadOptions, decode_text};
-use crate::config::{Config, ConfigError, Overrides, find_config_cached, is_known_selector};
+use crate::config::{
+    Config, ConfigError, FoundConfigs, Overrides, find_config_cached, is_known_selector,
+};
 use crate::diagnostic::Severity;
 use crate::engine::{CheckOptions, check_project};
 use crate::line_index::LineIndex;
@@ -64,7 +66,7 @@ pub struct ConfigResolver {
     overrides: Overrides,
     cache: HashMap<Option<PathBuf>, Arc<Config>>,
     /// The config file found for each folder, so a folder's ancestors are searched once.
-    found: HashMap<PathBuf, Option<PathBuf>>,
+    found: FoundConfigs,
     /// The working folder, read once.
     cwd: Option<PathBuf>,
 }
@@ -75,7 +77,7 @@ impl ConfigResolver {
             args: args.clone(),
             overrides,
             cache: HashMap::new(),
-            found: HashMap::new(),
+            found: FoundConfigs::new(),
             cwd: std::env::current_dir().ok(),
         }
     }

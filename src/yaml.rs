@@ -601,10 +601,16 @@ impl Tree {
     /// A key among the entries written in `map` (merges not applied); `has_merges` tells
     /// whether `map` has a `<<` key.
     fn get_own(&self, map: NodeId, key: &str, has_merges: &mut bool) -> Option<(NodeId, NodeId)> {
+        // One look at each key (this runs for every key of every lookup of every rule).
         for (k, v) in self.own_entries(map)? {
-            if self.is_merge_key(*k) {
+            let Some(scalar) = self.scalar(*k) else {
+                continue;
+            };
+            let value = self.value_of(scalar);
+            let merge = scalar.style == ScalarStyle::Plain && value == "<<";
+            if merge {
                 *has_merges = true;
-            } else if self.scalar_value(*k) == Some(key) {
+            } else if value == key {
                 return Some((*k, self.resolve(*v)));
             }
         }
