@@ -55,10 +55,10 @@ pub enum Found {
 /// Finds the files to check. The config's `exclude` globs drop matching paths found in
 /// folders and its `include` globs add file names (a file named on the command line is always
 /// checked).
-pub fn discover(paths: &[PathBuf], config: Option<&Config>) -> Discovered {
+pub fn discover(paths: &[PathBuf], config: Option<Arc<Config>>) -> Discovered {
     let mut found = Discovered::default();
     for path in paths {
-        for item in search(path.clone(), config.map(|c| Arc::new(c.clone()))) {
+        for item in search(path.clone(), config.clone()) {
             match item {
                 Found::File(file) => found.files.push(file),
                 Found::Error(path, why) => found.errors.push((path, why)),

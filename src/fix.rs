@@ -93,18 +93,22 @@ pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> 
         }
         count += 1;
     }
-    let mut taken = taken.edits;
-    taken.sort_by_key(|e| (e.range.start, e.range.end));
+    (splice(text, taken.edits), count)
+}
+
+/// `text` with non-overlapping edits applied.
+fn splice(text: &str, mut edits: Vec<&Edit>) -> String {
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
     let mut out =
-        String::with_capacity(text.len() + taken.iter().map(|e| e.content.len()).sum::<usize>());
+        String::with_capacity(text.len() + edits.iter().map(|e| e.content.len()).sum::<usize>());
     let mut at = 0;
-    for edit in taken {
+    for edit in edits {
         out.push_str(&text[at..edit.range.start]);
         out.push_str(&edit.content);
         at = edit.range.end;
     }
     out.push_str(&text[at..]);
-    (out, count)
+    out
 }
 
 /// The edits taken so far, indexed so that each new edit is checked in logarithmic time
@@ -297,16 +301,7 @@ mod tests {
             taken.extend(new);
             count += 1;
         }
-        taken.sort_by_key(|e| (e.range.start, e.range.end));
-        let mut out = String::new();
-        let mut at = 0;
-        for edit in taken {
-            out.push_str(&text[at..edit.range.start]);
-            out.push_str(&edit.content);
-            at = edit.range.end;
-        }
-        out.push_str(&text[at..]);
-        (out, count)
+        (splice(text, taken), count)
     }
 
     #[test]

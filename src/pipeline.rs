@@ -207,7 +207,7 @@ pub fn read_ahead<T: Send + 'static>(
 }
 
 /// The largest batch [`read_ahead`] hands over.
-pub const MAX_BATCH: usize = 32;
+const MAX_BATCH: usize = 32;
 
 /// The number of worker threads to use: one per core the process may run on.
 pub fn default_workers() -> usize {

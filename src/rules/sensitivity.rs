@@ -52,11 +52,6 @@ fn article(word: &str) -> &'static str {
     }
 }
 
-/// The image as written after interpolation, if any.
-pub fn image_text(project: &Project, service: &Service) -> Option<String> {
-    project.service_str(service, "image").map(|(t, _)| t)
-}
-
 /// Whether the service's image is unknown to the reader of the file (so ports decide).
 fn image_is_unknown(project: &Project, service: &Service) -> bool {
     match project.service_value(service, "image") {
