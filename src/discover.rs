@@ -1,9 +1,13 @@
 //! Finding compose files: a folder is searched (respecting .gitignore) for compose file
 //! names; a file given by name is checked whatever its name.
 
+mod ignore_files;
+mod walk;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::compose::siblings::Siblings;
 use crate::config::Config;
 
 /// Whether a file name is one Compose looks for, or an `.override`/`.<env>` variant of one.
@@ -37,6 +41,22 @@ pub fn override_base(path: &Path) -> Option<PathBuf> {
     base.iter().map(|b| dir.join(b)).find(|p| p.is_file())
 }
 
+/// [`override_base`] for a file whose folder was listed.
+fn override_base_listed(path: &Path, siblings: &Siblings) -> Option<PathBuf> {
+    let name = path.file_name().and_then(|n| n.to_str())?;
+    let base = match name {
+        "compose.override.yaml" | "compose.override.yml" => ["compose.yaml", "compose.yml"],
+        "docker-compose.override.yaml" | "docker-compose.override.yml" => {
+            ["docker-compose.yaml", "docker-compose.yml"]
+        }
+        _ => return None,
+    };
+    let dir = path.parent().unwrap_or(Path::new(""));
+    base.iter()
+        .find(|b| siblings.has_file(dir, b))
+        .map(|b| dir.join(b))
+}
+
 #[derive(Debug, Default)]
 pub struct Discovered {
     /// Main files of projects, sorted within each searched path.
@@ -48,8 +68,38 @@ pub struct Discovered {
 /// One result of a search: a main file to check, or a path that could not be searched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
-    File(PathBuf),
+    File(FoundFile),
     Error(PathBuf, String),
+}
+
+/// A main file to check, with what the folder walk learnt of its folder on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundFile {
+    pub path: PathBuf,
+    /// The names beside it that loading looks for (`None`: named directly, not listed).
+    pub siblings: Option<Arc<Siblings>>,
+    pub config: WalkConfig,
+}
+
+/// The config file nearest to a found file, as far as the walk saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkConfig {
+    /// The file was named directly: search upward from it.
+    Unsearched,
+    /// None between the file and the searched folder: the searched folder's own applies.
+    AtOrAboveRoot,
+    /// This one, found in the file's folder or a folder between it and the searched one.
+    Here(Arc<Path>),
+}
+
+impl FoundFile {
+    fn named(path: PathBuf) -> Self {
+        FoundFile {
+            path,
+            siblings: None,
+            config: WalkConfig::Unsearched,
+        }
+    }
 }
 
 /// Finds the files to check. The config's `exclude` globs drop matching paths found in
@@ -60,7 +110,7 @@ pub fn discover(paths: &[PathBuf], config: Option<Arc<Config>>) -> Discovered {
     for path in paths {
         for item in search(path.clone(), config.clone()) {
             match item {
-                Found::File(file) => found.files.push(file),
+                Found::File(file) => found.files.push(file.path),
                 Found::Error(path, why) => found.errors.push((path, why)),
             }
         }
@@ -73,8 +123,9 @@ pub fn discover(paths: &[PathBuf], config: Option<Arc<Config>>) -> Discovered {
 /// found. A file named directly is yielded whatever its name; an override file named alone
 /// (pre-commit passes staged files) stands for its base file, as Compose reads it.
 ///
-/// Folders are searched respecting `.gitignore`; symbolic links to folders are not followed
-/// (no loops), symbolic links to compose files are.
+/// Folders are searched respecting `.ignore`, `.gitignore` and git's excludes (see
+/// `ignore_files`); symbolic links to folders are not followed (no loops), symbolic links to
+/// compose files are.
 pub fn search(
     path: PathBuf,
     config: Option<Arc<Config>>,
@@ -85,45 +136,9 @@ pub fn search(
     };
     if meta.is_file() {
         let file = override_base(&path).unwrap_or(path);
-        return Box::new(std::iter::once(Found::File(file)));
+        return Box::new(std::iter::once(Found::File(FoundFile::named(file))));
     }
-    let walker = ignore::WalkBuilder::new(&path)
-        .follow_links(false)
-        .hidden(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
-    Box::new(walker.filter_map(move |entry| {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => return Some(Found::Error(path.clone(), e.to_string())),
-        };
-        let file_type = entry.file_type()?;
-        if file_type.is_dir() {
-            return None;
-        }
-        let name = entry.file_name().to_str().unwrap_or("");
-        let wanted = is_compose_file_name(name)
-            || config.as_ref().is_some_and(|c| c.is_included(entry.path()));
-        if !wanted {
-            return None;
-        }
-        // A link counts when it leads to a file (a dangling link is an error to report).
-        if file_type.is_symlink() {
-            match std::fs::metadata(entry.path()) {
-                Ok(target) if target.is_file() => {}
-                Ok(_) => return None,
-                Err(e) => return Some(Found::Error(entry.path().to_path_buf(), e.to_string())),
-            }
-        } else if !file_type.is_file() {
-            return None;
-        }
-        if is_override_of_sibling(entry.path())
-            || config.as_ref().is_some_and(|c| c.is_excluded(entry.path()))
-        {
-            return None;
-        }
-        Some(Found::File(entry.into_path()))
-    }))
+    Box::new(walk::Walk::new(path, config))
 }
 
 /// A path as written, without `.` components: `./a/./compose.yaml` and `a/compose.yaml` are
@@ -190,7 +205,7 @@ mod tests {
         let files: Vec<PathBuf> = found
             .iter()
             .filter_map(|f| match f {
-                Found::File(p) => Some(p.strip_prefix(root).unwrap().to_path_buf()),
+                Found::File(f) => Some(f.path.strip_prefix(root).unwrap().to_path_buf()),
                 Found::Error(..) => None,
             })
             .collect();

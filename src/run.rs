@@ -13,6 +13,7 @@ use crate::config::{
     Config, ConfigError, FoundConfigs, Overrides, find_config_cached, is_known_selector,
 };
 use crate::diagnostic::Severity;
+use crate::discover::{FoundFile, WalkConfig};
 use crate::engine::{CheckOptions, check_project};
 use crate::line_index::LineIndex;
 use crate::report::{FileReport, OutputFormat, diff};
@@ -114,6 +115,27 @@ impl ConfigResolver {
             }
             folder.and_then(|f| find_config_cached(f, &mut self.found))
         };
+        self.load_cached(source)
+    }
+
+    /// The configuration of a file a folder search found, from what the walk saw of the
+    /// config files between it and the searched folder (whose own config is `root`).
+    pub fn for_found(
+        &mut self,
+        file: &FoundFile,
+        root: &Arc<Config>,
+    ) -> Result<Arc<Config>, ConfigError> {
+        if self.args.isolated || self.args.config.is_some() {
+            return Ok(root.clone());
+        }
+        match &file.config {
+            WalkConfig::Unsearched => self.for_file(&file.path),
+            WalkConfig::AtOrAboveRoot => Ok(root.clone()),
+            WalkConfig::Here(config) => self.load_cached(Some(config.to_path_buf())),
+        }
+    }
+
+    fn load_cached(&mut self, source: Option<PathBuf>) -> Result<Arc<Config>, ConfigError> {
         if let Some(config) = self.cache.get(&source) {
             return Ok(config.clone());
         }

@@ -110,6 +110,14 @@ impl Environment {
         Self::over_base(dir, process_env())
     }
 
+    /// The process environment alone: for a project folder known to have no `.env`.
+    pub fn process_only() -> Self {
+        Self {
+            base: process_env(),
+            overlay: HashMap::new(),
+        }
+    }
+
     /// Same, with an explicit process environment (for tests).
     ///
     /// The `.env` values are interpolated as Compose does: `$X` inside `.env` sees the process

@@ -6,3 +6,4 @@ pub mod interpolate;
 pub mod model;
 pub mod port;
 pub mod project;
+pub mod siblings;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::interpolate::Environment;
 use super::model::{ComposeFile, FileId, Loc, ModelError, Network, Project, Service, read_ports};
+use super::siblings::Siblings;
 use crate::yaml::{NodeId, Tree};
 
 /// Files bigger than this are refused before parsing (a compose file is a few KB).
@@ -34,12 +35,17 @@ pub struct LoadOptions {
     pub skip_override: bool,
     /// Files merged after the main file, in order (`-f a -f b`), instead of its override file.
     pub extra_files: Vec<PathBuf>,
+    /// What the main file's folder holds, from the listing a folder walk made: names it lacks
+    /// are not looked for. `None` asks the file system.
+    pub siblings: Option<Arc<Siblings>>,
 }
 
 impl LoadOptions {
     fn environment(&self, dir: &Path) -> Result<Environment, String> {
+        let no_dotenv = self.siblings.as_ref().is_some_and(|s| s.lacks(".env"));
         let result = match &self.process_env {
             Some(vars) => Environment::with_process_env(dir, vars.iter().cloned()),
+            None if no_dotenv => Ok(Environment::process_only()),
             None => Environment::for_project_dir(dir),
         };
         let mut env = result.map_err(|e| format!("{}: {}", dir.join(".env").display(), e))?;
@@ -77,8 +83,9 @@ fn project_name(folder: &str) -> String {
         .to_string()
 }
 
-/// The override file Compose loads with a main file of a standard name, if present.
-pub fn override_file_for(main: &Path) -> Option<PathBuf> {
+/// The override file Compose loads with a main file of a standard name, if present (`siblings`:
+/// the main file's folder as listed, when it was).
+pub fn override_file_for(main: &Path, siblings: Option<&Siblings>) -> Option<PathBuf> {
     let name = main.file_name()?.to_str()?;
     let stem = match name {
         "compose.yaml" | "compose.yml" => "compose.override",
@@ -88,8 +95,12 @@ pub fn override_file_for(main: &Path) -> Option<PathBuf> {
     let dir = main.parent().unwrap_or(Path::new(""));
     ["yaml", "yml"]
         .iter()
-        .map(|ext| dir.join(format!("{stem}.{ext}")))
-        .find(|p| p.is_file())
+        .map(|ext| format!("{stem}.{ext}"))
+        .find(|name| match siblings {
+            Some(listed) => listed.has_file(dir, name),
+            None => dir.join(name).is_file(),
+        })
+        .map(|name| dir.join(name))
 }
 
 /// Reads a file as UTF-8 text with the limits every input gets.
@@ -200,7 +211,7 @@ impl Project {
         let more: Vec<PathBuf> = if !options.extra_files.is_empty() {
             options.extra_files.clone()
         } else {
-            override_file_for(main)
+            override_file_for(main, options.siblings.as_deref())
                 .filter(|_| !options.skip_override)
                 .into_iter()
                 .collect()

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::cli::CheckArgs;
 use crate::compose::project::LoadOptions;
+use crate::compose::siblings::Siblings;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{Found, normalise, search};
@@ -28,6 +29,8 @@ enum Job {
     Check {
         path: PathBuf,
         config: Arc<Config>,
+        /// What the walk saw beside the file, when it was found in a folder.
+        siblings: Option<Arc<Siblings>>,
     },
     /// A path that could not be searched, or a config that could not be read: the message.
     Error(String),
@@ -39,6 +42,8 @@ enum Job {
 struct Jobs {
     roots: std::vec::IntoIter<PathBuf>,
     current: Option<Box<dyn Iterator<Item = Found> + Send>>,
+    /// The config of the path being searched (for files with no config between them and it).
+    root_config: Option<Arc<Config>>,
     configs: ConfigResolver,
     /// With several paths on the command line, the files already found: the same file named
     /// twice (`compose.yaml ./compose.yaml`, a folder and a file in it) is checked once.
@@ -53,7 +58,10 @@ impl Iterator for Jobs {
             let Some(found) = self.current.as_mut().and_then(Iterator::next) else {
                 let root = self.roots.next()?;
                 match self.configs.for_path(&root) {
-                    Ok(config) => self.current = Some(search(root, Some(config))),
+                    Ok(config) => {
+                        self.current = Some(search(root, Some(config.clone())));
+                        self.root_config = Some(config);
+                    }
                     Err(e) => {
                         self.current = None;
                         return Some(Job::Error(e.render(false)));
@@ -61,19 +69,24 @@ impl Iterator for Jobs {
                 }
                 continue;
             };
-            let path = match found {
-                Found::File(path) => path,
+            let file = match found {
+                Found::File(file) => file,
                 Found::Error(path, why) => {
                     return Some(Job::Error(format!("error: {}: {why}\n", path.display())));
                 }
             };
             if let Some(seen) = &mut self.seen
-                && !seen.insert(normalise(&path))
+                && !seen.insert(normalise(&file.path))
             {
                 continue;
             }
-            return Some(match self.configs.for_file(&path) {
-                Ok(config) => Job::Check { path, config },
+            let root_config = self.root_config.as_ref()?;
+            return Some(match self.configs.for_found(&file, root_config) {
+                Ok(config) => Job::Check {
+                    path: file.path,
+                    config,
+                    siblings: file.siblings,
+                },
                 Err(e) => Job::Error(e.render(false)),
             });
         }
@@ -128,6 +141,7 @@ pub(super) fn check_paths(
         seen: (paths.len() > 1).then(HashSet::new),
         roots: paths.into_iter(),
         current: None,
+        root_config: None,
         configs,
     };
     let run = Run {
@@ -220,8 +234,12 @@ pub(super) fn check_paths(
 
 impl Run<'_> {
     fn job(&self, job: Job) -> Checked {
-        let (path, config) = match job {
-            Job::Check { path, config } => (path, config),
+        let (path, config, siblings) = match job {
+            Job::Check {
+                path,
+                config,
+                siblings,
+            } => (path, config, siblings),
             Job::Error(message) => {
                 return Checked {
                     errors: vec![message],
@@ -235,7 +253,10 @@ impl Run<'_> {
             config: &config,
             fix: self.args.fix || self.args.diff,
             unsafe_fixes: self.args.unsafe_fixes,
-            load: LoadOptions::default(),
+            load: LoadOptions {
+                siblings,
+                ..LoadOptions::default()
+            },
         };
         let mut checked = Checked {
             errors: Vec::new(),
