@@ -30,7 +30,7 @@
 //! 127.0.0.1 only, if at all.
 
 use super::common::{
-    EnvEntry, Reporter, command_words, diagnostic, diagnostic_at, env_get, env_is_set, environment,
+    EnvEntry, Reporter, command_words, diagnostic, diagnostic_at, env_get, env_is_set,
 };
 use super::exposure::exposed_bindings;
 use super::{Context, RuleMeta};
@@ -53,8 +53,8 @@ const OPEN_CACHES: [&str; 5] = ["redis", "redis-stack", "valkey", "keydb", "drag
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
-    for service in &project.services {
-        let env = environment(project, service);
+    for (index, service) in project.services.iter().enumerate() {
+        let env = ctx.environment(index);
         let found = |var: &EnvEntry, message: String, help: &str, r: &mut Reporter| {
             let d = diagnostic_at(&META, var.at.file, var.value_span.clone(), message)
                 .with_help(help.to_string());
@@ -62,7 +62,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         };
         let name = &service.name;
 
-        if let Some(var) = env_get(&env, "POSTGRES_HOST_AUTH_METHOD")
+        if let Some(var) = env_get(env, "POSTGRES_HOST_AUTH_METHOD")
             && var
                 .value
                 .as_deref()
@@ -98,13 +98,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 &["MARIADB_RANDOM_ROOT_PASSWORD", "MYSQL_RANDOM_ROOT_PASSWORD"][..],
             ),
         ] {
-            let Some(var) = env_get(&env, allow) else {
+            let Some(var) = env_get(env, allow) else {
                 continue;
             };
             let Some(value) = var.value.as_deref().filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if roots.iter().chain(random).any(|n| env_is_set(&env, n)) {
+            if roots.iter().chain(random).any(|n| env_is_set(env, n)) {
                 continue;
             }
             let note = if matches!(
@@ -125,7 +125,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
 
-        if let Some(var) = env_get(&env, "ALLOW_EMPTY_PASSWORD")
+        if let Some(var) = env_get(env, "ALLOW_EMPTY_PASSWORD")
             && var.value.as_deref().is_some_and(is_yes)
         {
             found(
@@ -138,7 +138,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
 
-        for var in &env {
+        for var in env {
             let key = var.name.to_ascii_lowercase().replace(['_', '.'], "");
             let Some(value) = var.value.as_deref() else {
                 continue;
@@ -183,7 +183,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
 
-        check_open_by_default(ctx, service, &env, &mut reporter);
+        check_open_by_default(ctx, service, env, &mut reporter);
     }
 }
 

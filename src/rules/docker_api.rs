@@ -19,7 +19,7 @@
 //! None automatic. Do not publish the API; give containers a socket proxy that allows only the
 //! endpoints they need; use TLS with client certificates (`--tlsverify`) for remote access.
 
-use super::common::{Reporter, diagnostic, diagnostic_at, env_get, environment, parse_url};
+use super::common::{Reporter, diagnostic, diagnostic_at, env_get, parse_url};
 use super::exposure::exposed_bindings;
 use super::{Context, RuleMeta};
 use crate::catalog::Category;
@@ -42,7 +42,7 @@ const TLS: u16 = 2376;
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
-    for service in &project.services {
+    for (index, service) in project.services.iter().enumerate() {
         let everywhere: Vec<_> = exposed_bindings(project, service).map(|b| b.at).collect();
         for binding in &service.ports {
             let plain = binding.target.contains(PLAIN);
@@ -83,8 +83,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             );
         }
 
-        let env = environment(project, service);
-        let Some(host) = env_get(&env, "DOCKER_HOST") else {
+        let env = ctx.environment(index);
+        let Some(host) = env_get(env, "DOCKER_HOST") else {
             continue;
         };
         let Some(value) = host.value.as_deref() else {
@@ -101,7 +101,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         };
         let host_name = &value[host_range.clone()];
         let port: Option<u16> = port_range.clone().and_then(|r| value[r].parse().ok());
-        let verify = env_get(&env, "DOCKER_TLS_VERIFY")
+        let verify = env_get(env, "DOCKER_TLS_VERIFY")
             .and_then(|v| v.value.as_deref())
             .is_some_and(|v| !v.is_empty());
         if port != Some(PLAIN) && verify {

@@ -36,7 +36,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::common::{
     DirectLayers, Reporter, command_words, delete_lines_keeping_comments, diagnostic,
-    edits_clear_of_lone_cr, environment, parse_url, str_at, whole_lines,
+    edits_clear_of_lone_cr, parse_url, str_at, whole_lines,
 };
 use super::exposure::exposed_bindings;
 use super::{Context, RuleMeta};
@@ -98,7 +98,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut local_ports: HashSet<u16> = HashSet::new();
     let mut host_network: Vec<bool> = Vec::with_capacity(project.services.len());
     for (i, service) in project.services.iter().enumerate() {
-        for var in environment(project, service) {
+        for var in ctx.environment(i) {
             let Some(value) = var.value.as_deref() else {
                 continue;
             };

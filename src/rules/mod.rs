@@ -39,6 +39,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// Answers about the services that several rules need, each computed once.
     facts: sensitivity::ServiceFacts,
+    /// Each service's environment, read on first use (five rules read it).
+    environments: Vec<std::cell::OnceCell<Vec<common::EnvEntry>>>,
 }
 
 impl<'a> Context<'a> {
@@ -48,7 +50,18 @@ impl<'a> Context<'a> {
             catalogue,
             settings,
             facts: sensitivity::ServiceFacts::new(project),
+            environments: project
+                .services
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         }
+    }
+
+    /// The environment variables of `project.services[index]` ([`common::environment`]).
+    pub fn environment(&self, index: usize) -> &[common::EnvEntry] {
+        self.environments[index]
+            .get_or_init(|| common::environment(self.project, &self.project.services[index]))
     }
 
     /// Whether `project.services[index]` is sensitive software, and how that is known.

@@ -31,7 +31,7 @@
 
 use std::ops::Range;
 
-use super::common::{EnvEntry, Reporter, diagnostic_at, environment, parse_url};
+use super::common::{EnvEntry, Reporter, diagnostic_at, parse_url};
 use super::{Context, RuleMeta};
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -405,10 +405,10 @@ pub fn check_hardcoded(ctx: &Context, out: &mut Vec<Diagnostic>) {
 fn run(ctx: &Context, out: &mut Vec<Diagnostic>, defaults: bool) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
-    for service in &project.services {
-        let env = environment(project, service);
-        for var in &env {
-            for finding in findings(var, &env) {
+    for (index, service) in project.services.iter().enumerate() {
+        let env = ctx.environment(index);
+        for var in env {
+            for finding in findings(var, env) {
                 let diagnostic = match (&finding.verdict, defaults) {
                     (Verdict::Default(kind), true) => {
                         let why = match *kind {
