@@ -17,6 +17,7 @@
 //!   repository, and once per process);
 //! - the folders above the searched one count too (their paths matched absolutely).
 
+use std::fs::FileType;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -34,27 +35,43 @@ pub(super) struct IgnoreFiles {
 }
 
 /// What a folder's listing says about ignore files.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Present {
     pub dot_ignore: bool,
     pub gitignore: bool,
-    /// `.git` is a folder (a worktree's `.git` file has no `info/exclude` of its own here).
-    pub git_folder: bool,
-    /// `.git` (folder or file) or `.jj`.
+    /// The repository's `info/exclude`, when the folder is a repository's root: in `.git`, or
+    /// (a worktree's `.git` file) in the common folder that `.git` leads to.
+    pub exclude: Option<PathBuf>,
+    /// `.git` (folder or file) or `.jj` is here.
     pub repository: bool,
 }
 
 impl Present {
-    /// Notes one entry of a listing.
-    pub fn note(&mut self, name: &std::ffi::OsStr, is_dir: bool) {
-        match name.as_encoded_bytes() {
-            b".ignore" => self.dot_ignore = true,
-            b".gitignore" => self.gitignore = true,
-            b".git" => {
-                self.repository = true;
-                self.git_folder |= is_dir;
+    /// Notes one entry of the listing of `dir`. Links are followed, as the `ignore` crate does
+    /// (a dangling `.git` link is no repository).
+    pub fn note(&mut self, dir: &Path, name: &std::ffi::OsStr, kind: FileType) {
+        let followed = || {
+            if kind.is_symlink() {
+                std::fs::metadata(dir.join(name)).ok().map(|m| m.file_type())
+            } else {
+                Some(kind)
             }
-            b".jj" => self.repository = true,
+        };
+        match name.as_encoded_bytes() {
+            b".ignore" => self.dot_ignore = followed().is_some_and(|k| k.is_file()),
+            b".gitignore" => self.gitignore = followed().is_some_and(|k| k.is_file()),
+            b".git" => match followed() {
+                Some(k) if k.is_dir() => {
+                    self.repository = true;
+                    self.exclude = Some(dir.join(".git/info/exclude"));
+                }
+                Some(_) => {
+                    self.repository = true;
+                    self.exclude = worktree_common_dir(dir).map(|d| d.join("info/exclude"));
+                }
+                None => {}
+            },
+            b".jj" => self.repository |= followed().is_some_and(|k| k.is_dir()),
             _ => {}
         }
     }
@@ -64,28 +81,30 @@ impl Present {
     }
 }
 
+/// The common git folder of a worktree whose `.git` is a file (`gitdir: <folder>`, whose
+/// `commondir` names the main repository's `.git`).
+fn worktree_common_dir(dir: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(dir.join(".git")).ok()?;
+    let git_dir = dir.join(text.strip_prefix("gitdir:")?.trim());
+    match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(common) => Some(git_dir.join(common.trim())),
+        Err(_) => Some(git_dir),
+    }
+}
+
 impl IgnoreFiles {
     /// The ignore files of `dir` as its listing shows them; `None` when it has none (no file
-    /// is opened then). Problems in an ignore file are pushed to `errors`; its good lines
-    /// still count.
-    pub fn read(dir: &Path, present: Present, errors: &mut Vec<(PathBuf, String)>) -> Option<Self> {
+    /// is opened then). As in ripgrep, an ignore file that cannot be read is skipped and a
+    /// line that is not a valid glob is left out, silently: the other lines still count.
+    pub fn read(dir: &Path, present: Present) -> Option<Self> {
         if !present.any() {
             return None;
         }
-        let mut read_one = |file: PathBuf| {
+        let read_one = |file: PathBuf| {
             let mut builder = GitignoreBuilder::new(dir);
-            if let Some(e) = builder.add(&file) {
-                errors.push((file.clone(), e.to_string()));
-            }
-            match builder.build() {
-                Ok(matcher) => (!matcher.is_empty()).then_some(matcher),
-                Err(e) => {
-                    errors.push((file, e.to_string()));
-                    None
-                }
-            }
+            let _partial_errors = builder.add(&file);
+            builder.build().ok().filter(|matcher| !matcher.is_empty())
         };
-        let exclude_file = dir.join(".git/info/exclude");
         Some(IgnoreFiles {
             dot_ignore: present
                 .dot_ignore
@@ -95,24 +114,24 @@ impl IgnoreFiles {
                 .gitignore
                 .then(|| read_one(dir.join(".gitignore")))
                 .flatten(),
-            exclude: (present.git_folder && exclude_file.is_file())
-                .then(|| read_one(exclude_file))
-                .flatten(),
+            exclude: present
+                .exclude
+                .filter(|file| file.is_file())
+                .and_then(read_one),
             has_git: present.repository,
         })
     }
 
     /// The ignore files of a folder above the searched one, asked of the file system (once
     /// per searched path and folder above it).
-    pub fn read_unlisted(dir: &Path, errors: &mut Vec<(PathBuf, String)>) -> Option<Self> {
-        let git = dir.join(".git").symlink_metadata().ok();
-        let present = Present {
-            dot_ignore: dir.join(".ignore").is_file(),
-            gitignore: dir.join(".gitignore").is_file(),
-            git_folder: git.as_ref().is_some_and(|m| m.is_dir()),
-            repository: git.is_some() || dir.join(".jj").exists(),
-        };
-        Self::read(dir, present, errors)
+    pub fn read_unlisted(dir: &Path) -> Option<Self> {
+        let mut present = Present::default();
+        for name in [".ignore", ".gitignore", ".git", ".jj"] {
+            if let Ok(meta) = dir.join(name).symlink_metadata() {
+                present.note(dir, name.as_ref(), meta.file_type());
+            }
+        }
+        Self::read(dir, present)
     }
 
     fn has_matchers(&self) -> bool {
@@ -183,7 +202,7 @@ mod tests {
     use super::*;
 
     fn files(dir: &Path, present: Present) -> IgnoreFiles {
-        IgnoreFiles::read(dir, present, &mut Vec::new()).unwrap()
+        IgnoreFiles::read(dir, present).unwrap()
     }
 
     #[test]
@@ -199,7 +218,7 @@ mod tests {
             Present {
                 dot_ignore: true,
                 gitignore: true,
-                git_folder: false,
+                exclude: None,
                 repository: true,
             },
         );

@@ -33,39 +33,39 @@ struct Frame {
 
 /// The folders above the searched one, for their ignore files.
 struct Above {
-    /// The searched folder made absolute.
-    root: PathBuf,
+    /// The searched folder's real path (links and `..` resolved, as the `ignore` crate does:
+    /// the folders above `repo/../proj` are those above `proj`).
+    real_root: PathBuf,
     /// Ignore files of the folders above it, nearest first.
     levels: Vec<IgnoreFiles>,
 }
 
 pub(super) struct Walk {
     root: PathBuf,
+    /// `root` made absolute without resolving links (config paths are written so).
+    absolute_root: PathBuf,
     config: Option<Arc<Config>>,
     stack: Vec<Frame>,
     above: Above,
-    /// Problems found but not yet yielded (unreadable folders, bad ignore files).
+    /// Problems found but not yet yielded (folders or entries that cannot be read).
     pending: VecDeque<(PathBuf, String)>,
 }
 
 impl Walk {
     /// A walk of the folder `root`.
     pub fn new(root: PathBuf, config: Option<Arc<Config>>) -> Self {
-        let mut errors = Vec::new();
-        let absolute = std::path::absolute(&root).unwrap_or_else(|_| root.clone());
-        let levels = absolute
+        let real_root = root.canonicalize().unwrap_or_default();
+        let levels = real_root
             .ancestors()
             .skip(1)
-            .filter_map(|dir| IgnoreFiles::read_unlisted(dir, &mut errors))
+            .filter_map(IgnoreFiles::read_unlisted)
             .collect();
         let mut walk = Walk {
             config,
             stack: Vec::new(),
-            above: Above {
-                root: absolute,
-                levels,
-            },
-            pending: errors.into(),
+            above: Above { real_root, levels },
+            pending: VecDeque::new(),
+            absolute_root: std::path::absolute(&root).unwrap_or_else(|_| root.clone()),
             root: root.clone(),
         };
         walk.enter(root);
@@ -74,7 +74,7 @@ impl Walk {
 
     /// Lists a folder and pushes it on the stack (or notes why it cannot be listed).
     fn enter(&mut self, dir: PathBuf) {
-        let entries = match list(&dir) {
+        let entries = match list(&dir, &mut self.pending) {
             Ok(entries) => entries,
             Err(e) => {
                 self.pending.push_back((dir, e.to_string()));
@@ -83,7 +83,7 @@ impl Walk {
         };
         let mut present = Present::default();
         for (name, kind) in &entries {
-            present.note(name, kind.is_dir());
+            present.note(&dir, name, *kind);
         }
         let siblings = Arc::new(Siblings::from_listing(
             entries.iter().map(|(n, k)| (n.as_os_str(), *k)),
@@ -95,15 +95,13 @@ impl Walk {
             .map(|name| {
                 // Absolute, as the config found for the searched path is (one cache entry).
                 let relative = dir.strip_prefix(&self.root).unwrap_or(&dir);
-                WalkConfig::Here(Arc::from(self.above.root.join(relative).join(name)))
+                WalkConfig::Here(Arc::from(self.absolute_root.join(relative).join(name)))
             });
         let config = own_config.unwrap_or_else(|| match parent {
             Some(p) => p.config.clone(),
             None => WalkConfig::AtOrAboveRoot,
         });
-        let mut errors = Vec::new();
-        let ignore = IgnoreFiles::read(&dir, present, &mut errors);
-        self.pending.extend(errors);
+        let ignore = IgnoreFiles::read(&dir, present);
         let (in_repository, any_rules) = match parent {
             Some(p) => (p.in_repository, p.any_rules),
             None => (
@@ -132,7 +130,7 @@ impl Walk {
         }
         let absolute = (!self.above.levels.is_empty()).then(|| {
             let relative = path.strip_prefix(&self.root).unwrap_or(path);
-            self.above.root.join(relative)
+            self.above.real_root.join(relative)
         });
         let in_walk = self
             .stack
@@ -209,12 +207,18 @@ impl Iterator for Walk {
 }
 
 /// A folder's entries with their types (from the listing: no `stat` on file systems that
-/// report types), sorted by name.
-fn list(dir: &Path) -> std::io::Result<Vec<(OsString, FileType)>> {
+/// report types), sorted by name. An entry that cannot be read is reported and skipped.
+fn list(
+    dir: &Path,
+    errors: &mut VecDeque<(PathBuf, String)>,
+) -> std::io::Result<Vec<(OsString, FileType)>> {
     let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        entries.push((entry.file_name(), entry.file_type()?));
+        let read = entry.and_then(|e| Ok((e.file_type()?, e)));
+        match read {
+            Ok((kind, entry)) => entries.push((entry.file_name(), kind)),
+            Err(e) => errors.push_back((dir.to_path_buf(), e.to_string())),
+        }
     }
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(entries)

@@ -204,3 +204,60 @@ fn an_unreadable_folder_is_reported_and_the_rest_walked() {
     );
     assert!(matches!(&found[1], Found::File(f) if f.path == root.join("b/compose.yaml")));
 }
+
+#[test]
+fn the_folders_above_are_those_of_the_real_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // `repo/../proj` is `proj`: repo's rules and repository must not apply to it.
+    std::fs::create_dir_all(root.join("repo/.git")).unwrap();
+    write(root, "repo/.ignore", "compose.yaml\n");
+    write(root, "repo/.gitignore", "build/\n");
+    write(root, "proj/compose.yaml", "services: {}\n");
+    write(root, "proj/build/compose.yaml", "services: {}\n");
+    let through = root.join("repo/../proj");
+    assert_eq!(ours(&through), reference(&through));
+    assert_eq!(ours(&through).len(), 2, "{:?}", ours(&through));
+    // A link to a folder outside the repository is walked as that folder.
+    std::os::unix::fs::symlink(root.join("proj"), root.join("repo/link")).unwrap();
+    let link = root.join("repo/link");
+    assert_eq!(ours(&link), reference(&link));
+    assert_eq!(ours(&link).len(), 2, "{:?}", ours(&link));
+    // And a real folder inside it gets its rules.
+    write(root, "repo/inner/compose.yaml", "services: {}\n");
+    write(root, "repo/inner/build/docker-compose.yml", "services: {}\n");
+    let inner = root.join("repo/inner");
+    assert_eq!(ours(&inner), reference(&inner));
+    assert!(ours(&inner).is_empty(), "{:?}", ours(&inner));
+}
+
+#[test]
+fn broken_ignore_files_count_for_what_they_can_and_are_not_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    // An invalid glob on one line; the next line still counts.
+    write(root, ".gitignore", "foo[\nbuild/\n");
+    write(root, "build/compose.yaml", "services: {}\n");
+    write(root, "a/compose.yaml", "services: {}\n");
+    // An `.ignore` that is a folder, a `.gitignore` that is a dangling link.
+    std::fs::create_dir_all(root.join("a/.ignore")).unwrap();
+    std::os::unix::fs::symlink(root.join("gone"), root.join("a/.gitignore")).unwrap();
+    let found = ours(root);
+    assert_eq!(found, reference(root));
+    assert_eq!(found, [root.join("a/compose.yaml")]);
+}
+
+#[test]
+fn a_worktree_reads_the_main_repository_s_exclude_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "main/.git/info/exclude", "excluded/\n");
+    write(root, "main/.git/worktrees/wt/commondir", "../..\n");
+    write(root, "wt/.git", "gitdir: ../main/.git/worktrees/wt\n");
+    write(root, "wt/excluded/compose.yaml", "services: {}\n");
+    write(root, "wt/kept/compose.yaml", "services: {}\n");
+    let wt = root.join("wt");
+    assert_eq!(ours(&wt), reference(&wt));
+    assert_eq!(ours(&wt), [wt.join("kept/compose.yaml")]);
+}
