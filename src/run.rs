@@ -541,3 +541,6 @@ pub fn show_config(path: Option<&Path>, schema: bool, args: &ConfigArgs, io: &mu
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
