@@ -52,7 +52,9 @@ impl Present {
     pub fn note(&mut self, dir: &Path, name: &std::ffi::OsStr, kind: FileType) {
         let followed = || {
             if kind.is_symlink() {
-                std::fs::metadata(dir.join(name)).ok().map(|m| m.file_type())
+                std::fs::metadata(dir.join(name))
+                    .ok()
+                    .map(|m| m.file_type())
             } else {
                 Some(kind)
             }

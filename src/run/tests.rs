@@ -18,10 +18,22 @@ fn a_walked_file_gets_the_config_a_search_upward_finds() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "composeguard.toml", "bind-address = \"10.0.0.1\"\n");
-    write(root, "a/.composeguard.toml", "bind-address = \"10.0.0.2\"\n");
+    write(
+        root,
+        "a/.composeguard.toml",
+        "bind-address = \"10.0.0.2\"\n",
+    );
     // Both names in one folder: `composeguard.toml` wins.
-    write(root, "a/b/composeguard.toml", "bind-address = \"10.0.0.3\"\n");
-    write(root, "a/b/.composeguard.toml", "bind-address = \"10.0.0.4\"\n");
+    write(
+        root,
+        "a/b/composeguard.toml",
+        "bind-address = \"10.0.0.3\"\n",
+    );
+    write(
+        root,
+        "a/b/.composeguard.toml",
+        "bind-address = \"10.0.0.4\"\n",
+    );
     // A folder named like a config file is not one.
     write(root, "c/composeguard.toml/x", "");
     for file in [

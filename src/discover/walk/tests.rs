@@ -225,7 +225,11 @@ fn the_folders_above_are_those_of_the_real_path() {
     assert_eq!(ours(&link).len(), 2, "{:?}", ours(&link));
     // And a real folder inside it gets its rules.
     write(root, "repo/inner/compose.yaml", "services: {}\n");
-    write(root, "repo/inner/build/docker-compose.yml", "services: {}\n");
+    write(
+        root,
+        "repo/inner/build/docker-compose.yml",
+        "services: {}\n",
+    );
     let inner = root.join("repo/inner");
     assert_eq!(ours(&inner), reference(&inner));
     assert!(ours(&inner).is_empty(), "{:?}", ours(&inner));
@@ -254,7 +258,9 @@ fn a_worktree_reads_the_main_repository_s_exclude_file() {
     let root = dir.path();
     write(root, "main/.git/info/exclude", "excluded/\n");
     write(root, "main/.git/worktrees/wt/commondir", "../..\n");
-    write(root, "wt/.git", "gitdir: ../main/.git/worktrees/wt\n");
+    // Absolute, as `git worktree add` writes it.
+    let git_dir = root.join("main/.git/worktrees/wt");
+    write(root, "wt/.git", &format!("gitdir: {}\n", git_dir.display()));
     write(root, "wt/excluded/compose.yaml", "services: {}\n");
     write(root, "wt/kept/compose.yaml", "services: {}\n");
     let wt = root.join("wt");
