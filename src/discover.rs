@@ -29,20 +29,16 @@ pub fn is_override_of_sibling(path: &Path) -> bool {
 
 /// The base file beside an override file (`compose.yaml` for `compose.override.yaml`).
 pub fn override_base(path: &Path) -> Option<PathBuf> {
-    let name = path.file_name().and_then(|n| n.to_str())?;
-    let base = match name {
-        "compose.override.yaml" | "compose.override.yml" => ["compose.yaml", "compose.yml"],
-        "docker-compose.override.yaml" | "docker-compose.override.yml" => {
-            ["docker-compose.yaml", "docker-compose.yml"]
-        }
-        _ => return None,
-    };
-    let dir = path.parent().unwrap_or(Path::new(""));
-    base.iter().map(|b| dir.join(b)).find(|p| p.is_file())
+    override_base_where(path, |dir, name| dir.join(name).is_file())
 }
 
 /// [`override_base`] for a file whose folder was listed.
 fn override_base_listed(path: &Path, siblings: &Siblings) -> Option<PathBuf> {
+    override_base_where(path, |dir, name| siblings.has_file(dir, name))
+}
+
+/// The base file beside an override file, `is_file` telling which names are files.
+fn override_base_where(path: &Path, is_file: impl Fn(&Path, &str) -> bool) -> Option<PathBuf> {
     let name = path.file_name().and_then(|n| n.to_str())?;
     let base = match name {
         "compose.override.yaml" | "compose.override.yml" => ["compose.yaml", "compose.yml"],
@@ -52,9 +48,7 @@ fn override_base_listed(path: &Path, siblings: &Siblings) -> Option<PathBuf> {
         _ => return None,
     };
     let dir = path.parent().unwrap_or(Path::new(""));
-    base.iter()
-        .find(|b| siblings.has_file(dir, b))
-        .map(|b| dir.join(b))
+    base.iter().find(|b| is_file(dir, b)).map(|b| dir.join(b))
 }
 
 #[derive(Debug, Default)]
