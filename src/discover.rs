@@ -22,11 +22,6 @@ pub fn is_compose_file_name(name: &str) -> bool {
     (base == "compose" || base == "docker-compose") && !stem.ends_with('.')
 }
 
-/// An override file whose base file is beside it: it is loaded with its base, not alone.
-pub fn is_override_of_sibling(path: &Path) -> bool {
-    override_base(path).is_some()
-}
-
 /// The base file beside an override file (`compose.yaml` for `compose.override.yaml`).
 pub fn override_base(path: &Path) -> Option<PathBuf> {
     override_base_where(path, |dir, name| dir.join(name).is_file())

@@ -1,6 +1,6 @@
-//! What a project folder holds of the files loading looks for beside a main file (`.env`, the
-//! override file, the base file of an override), taken from a listing of the folder that the
-//! folder walk made anyway.
+//! What a project folder holds of the files looked for beside a main file (`.env`, the
+//! override file, the base file of an override, composeguard's config), taken from a listing
+//! of the folder that the folder walk made anyway.
 //!
 //! Over a tree of many projects, asking the file system for each of these names one by one
 //! was several failed `stat` calls per project, and system time was as large as the checking
@@ -12,8 +12,10 @@ use std::fs::FileType;
 use std::path::Path;
 
 /// The names that loading or discovery may look for beside a compose file.
-const LOOKED_FOR: [&str; 9] = [
+const LOOKED_FOR: [&str; 11] = [
     ".env",
+    "composeguard.toml",
+    ".composeguard.toml",
     "compose.yaml",
     "compose.yml",
     "compose.override.yaml",

@@ -91,7 +91,7 @@ impl Walk {
         let parent = self.stack.last();
         let own_config = CONFIG_NAMES
             .iter()
-            .find(|name| is_file_listed(&dir, &entries, name))
+            .find(|name| siblings.has_file(&dir, name))
             .map(|name| {
                 // Absolute, as the config found for the searched path is (one cache entry).
                 let relative = dir.strip_prefix(&self.root).unwrap_or(&dir);
@@ -222,16 +222,6 @@ fn list(
     }
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(entries)
-}
-
-/// Whether the listing has `name` as a file, or as a link to one.
-fn is_file_listed(dir: &Path, entries: &[(OsString, FileType)], name: &str) -> bool {
-    entries
-        .binary_search_by(|(n, _)| n.as_os_str().cmp(name.as_ref()))
-        .is_ok_and(|i| {
-            let kind = entries[i].1;
-            kind.is_file() || (kind.is_symlink() && dir.join(name).is_file())
-        })
 }
 
 #[cfg(test)]

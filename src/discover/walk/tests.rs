@@ -37,6 +37,13 @@ fn reference(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The walk of `root`, after checking that it is the reference walker's.
+fn same_as_reference(root: &Path) -> Vec<PathBuf> {
+    let found = ours(root);
+    assert_eq!(found, reference(root), "{}", root.display());
+    found
+}
+
 /// A tree with every kind of ignore rule: a repository with a nested repository, `.ignore`
 /// whitelisting what `.gitignore` ignores, folder-only patterns, `info/exclude`, anchored
 /// and unanchored patterns, and compose files inside `.git`.
@@ -79,8 +86,7 @@ fn same_files_as_the_ignore_crate_in_a_repository() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     tree(root);
-    let found = ours(root);
-    assert_eq!(found, reference(root));
+    let found = same_as_reference(root);
     let names: Vec<_> = found
         .iter()
         .map(|p| p.strip_prefix(root).unwrap().to_str().unwrap().to_string())
@@ -113,8 +119,7 @@ fn same_files_as_the_ignore_crate_outside_a_repository() {
     tree(root);
     std::fs::remove_dir_all(root.join(".git")).unwrap();
     std::fs::remove_dir_all(root.join("nested/.git")).unwrap();
-    let found = ours(root);
-    assert_eq!(found, reference(root));
+    let found = same_as_reference(root);
     // .gitignore does not count outside a repository; .ignore does.
     assert!(found.contains(&root.join("build/compose.yaml")));
     assert!(!found.contains(&root.join("ignored-by-dot-ignore/compose.yaml")));
@@ -126,8 +131,7 @@ fn rules_of_folders_above_the_searched_one_count() {
     let root = dir.path();
     tree(root);
     for start in ["a", "deep", "nested", "sub"] {
-        let start = root.join(start);
-        assert_eq!(ours(&start), reference(&start), "{}", start.display());
+        same_as_reference(&root.join(start));
     }
     assert!(
         ours(&root.join("deep")).is_empty(),
@@ -145,7 +149,7 @@ fn a_relative_path_is_walked_as_written() {
     let relative: PathBuf = std::iter::repeat_n("..", up)
         .collect::<PathBuf>()
         .join(dir.path().strip_prefix("/").unwrap());
-    assert_eq!(ours(&relative), reference(&relative));
+    same_as_reference(&relative);
 }
 
 #[test]
@@ -215,14 +219,12 @@ fn the_folders_above_are_those_of_the_real_path() {
     write(root, "repo/.gitignore", "build/\n");
     write(root, "proj/compose.yaml", "services: {}\n");
     write(root, "proj/build/compose.yaml", "services: {}\n");
-    let through = root.join("repo/../proj");
-    assert_eq!(ours(&through), reference(&through));
-    assert_eq!(ours(&through).len(), 2, "{:?}", ours(&through));
+    let through = same_as_reference(&root.join("repo/../proj"));
+    assert_eq!(through.len(), 2, "{through:?}");
     // A link to a folder outside the repository is walked as that folder.
     std::os::unix::fs::symlink(root.join("proj"), root.join("repo/link")).unwrap();
-    let link = root.join("repo/link");
-    assert_eq!(ours(&link), reference(&link));
-    assert_eq!(ours(&link).len(), 2, "{:?}", ours(&link));
+    let link = same_as_reference(&root.join("repo/link"));
+    assert_eq!(link.len(), 2, "{link:?}");
     // And a real folder inside it gets its rules.
     write(root, "repo/inner/compose.yaml", "services: {}\n");
     write(
@@ -230,9 +232,8 @@ fn the_folders_above_are_those_of_the_real_path() {
         "repo/inner/build/docker-compose.yml",
         "services: {}\n",
     );
-    let inner = root.join("repo/inner");
-    assert_eq!(ours(&inner), reference(&inner));
-    assert!(ours(&inner).is_empty(), "{:?}", ours(&inner));
+    let inner = same_as_reference(&root.join("repo/inner"));
+    assert!(inner.is_empty(), "{inner:?}");
 }
 
 #[test]
@@ -247,8 +248,7 @@ fn broken_ignore_files_count_for_what_they_can_and_are_not_errors() {
     // An `.ignore` that is a folder, a `.gitignore` that is a dangling link.
     std::fs::create_dir_all(root.join("a/.ignore")).unwrap();
     std::os::unix::fs::symlink(root.join("gone"), root.join("a/.gitignore")).unwrap();
-    let found = ours(root);
-    assert_eq!(found, reference(root));
+    let found = same_as_reference(root);
     assert_eq!(found, [root.join("a/compose.yaml")]);
 }
 
@@ -264,6 +264,5 @@ fn a_worktree_reads_the_main_repository_s_exclude_file() {
     write(root, "wt/excluded/compose.yaml", "services: {}\n");
     write(root, "wt/kept/compose.yaml", "services: {}\n");
     let wt = root.join("wt");
-    assert_eq!(ours(&wt), reference(&wt));
-    assert_eq!(ours(&wt), [wt.join("kept/compose.yaml")]);
+    assert_eq!(same_as_reference(&wt), [wt.join("kept/compose.yaml")]);
 }
