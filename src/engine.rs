@@ -15,6 +15,9 @@ use crate::rules::{self, Context, RuleMeta};
 use crate::settings::Settings;
 use crate::suppress;
 
+/// Each service's ports as Compose keeps them ([`Project::normalised_ports`]).
+type PortsByService = std::collections::BTreeMap<String, Vec<NormalisedPort>>;
+
 /// How many rounds of fixing before giving up on reaching a fixed point.
 const MAX_FIX_ROUNDS: usize = 8;
 
@@ -63,29 +66,149 @@ pub struct ProjectOutcome {
 /// Runs the enabled rules over a project, then applies per-file ignores, severity overrides
 /// and inline suppressions (so suppressed findings are never fixed).
 pub fn lint(project: &Project, options: &CheckOptions) -> Vec<Diagnostic> {
+    let ctx = Context::new(project, &options.config.catalogue, &options.config.settings);
+    let found = rule_findings(&ctx, options, Rules::All, 1);
+    finish(project, options, found, Completeness::AllRules)
+}
+
+/// Which of the enabled rules to run.
+#[derive(Clone, Copy)]
+enum Rules {
+    All,
+    /// Those that can make a fix (`RuleMeta::fixable`).
+    Fixable,
+    /// The others.
+    NotFixable,
+}
+
+/// Whether a set of findings comes from every enabled rule.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Completeness {
+    AllRules,
+    /// Enough to choose fixes: a suppression may look unused only because its rule did not run,
+    /// so unused suppressions are not reported.
+    FixableRulesOnly,
+}
+
+/// The findings of the rules `which` selects, with per-file ignores and severity overrides
+/// applied, before suppressions.
+fn rule_findings(
+    ctx: &Context,
+    options: &CheckOptions,
+    which: Rules,
+    threads: usize,
+) -> Vec<Diagnostic> {
     let config = options.config;
-    let ctx = Context::new(project, &config.catalogue, &config.settings);
-    let enabled = |meta: &RuleMeta| config.is_enabled(meta);
-    let mut diagnostics = rules::run(&ctx, &enabled);
-    diagnostics.retain(|d| !config.is_ignored_for(d.rule, &project.files[d.file].path));
+    let selected = |meta: &RuleMeta| {
+        config.is_enabled(meta)
+            && match which {
+                Rules::All => true,
+                Rules::Fixable => meta.fixable,
+                Rules::NotFixable => !meta.fixable,
+            }
+    };
+    let mut diagnostics = rules::run_on_threads(ctx, &selected, threads);
+    diagnostics.retain(|d| !config.is_ignored_for(d.rule, &ctx.project.files[d.file].path));
     for d in &mut diagnostics {
         if let Some(severity) = config.severity_override(d.rule) {
             d.severity = severity;
         }
     }
+    diagnostics
+}
+
+/// Applies inline suppressions to the findings of rules, then sorts them and drops repeats.
+fn finish(
+    project: &Project,
+    options: &CheckOptions,
+    found: Vec<Diagnostic>,
+    completeness: Completeness,
+) -> Vec<Diagnostic> {
+    let config = options.config;
+    let enabled = |meta: &RuleMeta| config.is_enabled(meta);
     let suppressions = &config.file.suppressions;
     let mut diagnostics = suppress::apply(
         project,
-        diagnostics,
+        found,
         &enabled,
         suppressions.require_reason,
-        suppressions.report_unused,
+        suppressions.report_unused && completeness == Completeness::AllRules,
     );
     diagnostics.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
     diagnostics.dedup_by(|a, b| {
         a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
     });
     diagnostics
+}
+
+/// Loads the fixed texts (in `load`), verifies that they mean what `current` means but for
+/// the host IPs, and lints them: the fixed project and its findings, or why the fix is
+/// refused.
+///
+/// This is the fixer's own cost, on top of what `check` does. On a big project it runs on
+/// every core ([`fixer_threads`]): the original's ports are read for the verification while
+/// the fixed texts are parsed, and the verification runs beside the rules.
+fn load_fixed(
+    main: &Path,
+    load: &LoadOptions,
+    current: &Project,
+    options: &CheckOptions,
+) -> Result<(Project, Vec<Diagnostic>), String> {
+    let unreadable = |e: LoadFailure| {
+        format!(
+            "a fix would make {} unreadable ({}); nothing was fixed",
+            e.path.display(),
+            e.message
+        )
+    };
+    let changed_meaning = |why: String| {
+        format!("a fix would change more than the host IPs ({why}); nothing was fixed")
+    };
+    let settings = &options.config.settings;
+    let main_text = load.texts.get(main).cloned();
+    let threads = fixer_threads(current);
+    if threads == 1 {
+        let candidate = Project::load(main, main_text, load).map_err(unreadable)?;
+        verify(current, &candidate, settings).map_err(changed_meaning)?;
+        let found = lint(&candidate, options);
+        return Ok((candidate, found));
+    }
+    let (candidate, before) = std::thread::scope(|scope| {
+        let before = scope.spawn(|| current.normalised_ports());
+        let candidate = Project::load(main, main_text, load);
+        (candidate, join(before))
+    });
+    let candidate = candidate.map_err(unreadable)?;
+    let (verified, found) = std::thread::scope(|scope| {
+        let verified = scope.spawn(|| verify_ports(current, &before, &candidate, settings));
+        let ctx = Context::new(&candidate, &options.config.catalogue, settings);
+        let found = rule_findings(&ctx, options, Rules::All, threads);
+        (join(verified), found)
+    });
+    verified.map_err(changed_meaning)?;
+    let found = finish(&candidate, options, found, Completeness::AllRules);
+    Ok((candidate, found))
+}
+
+/// How many threads the fixer's own work on `project` may use: every core for a big project
+/// (one project leaves the other cores idle), one for a small one (starting a thread costs
+/// more than it saves).
+fn fixer_threads(project: &Project) -> usize {
+    /// About a millisecond of rules.
+    const BIG_PROJECT_BYTES: usize = 64 * 1024;
+    let bytes: usize = project.files.iter().map(|f| f.text().len()).sum();
+    if bytes < BIG_PROJECT_BYTES {
+        1
+    } else {
+        crate::pipeline::default_workers().min(4)
+    }
+}
+
+/// A scoped thread's result; its panic goes on unwinding here.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Checks the project whose main file is `main` (`text` replaces reading it: stdin).
@@ -100,64 +223,133 @@ pub fn check_project(
         .iter()
         .map(|f| (f.path.clone(), f.tree.source()))
         .collect();
-    let mut diagnostics = lint(&project, options);
+    if !options.fix {
+        let diagnostics = lint(&project, options);
+        return Ok(outcome(
+            originals,
+            &project,
+            diagnostics,
+            HashMap::new(),
+            Vec::new(),
+        ));
+    }
+    // The first round needs only the findings that carry fixes, so it runs only the rules
+    // that make them; most files need no fix, and the other rules then run on the same
+    // project, so that nothing runs twice. Once a fix is applied, the findings are those of
+    // the fixed project, from every rule.
+    let fixable = {
+        let ctx = Context::new(
+            &project,
+            &options.config.catalogue,
+            &options.config.settings,
+        );
+        rule_findings(&ctx, options, Rules::Fixable, fixer_threads(&project))
+    };
     let mut current = project;
+    let mut complete: Option<Vec<Diagnostic>> = None;
     let mut applied: HashMap<usize, usize> = HashMap::new();
     let mut fix_errors = Vec::new();
-    if options.fix {
-        let mut load = options.load.clone();
-        for _ in 0..MAX_FIX_ROUNDS {
-            let mut changed = false;
-            let mut texts: Vec<String> =
-                current.files.iter().map(|f| f.text().to_string()).collect();
-            for (id, file_text) in texts.iter_mut().enumerate() {
-                let fixes = diagnostics
-                    .iter()
-                    .filter(|d| d.file == id)
-                    .filter_map(|d| d.fix.as_ref())
-                    .filter(|f| f.is_applied(options.unsafe_fixes));
-                let (new_text, count) = apply_fixes(file_text, fixes);
-                if count > 0 && new_text != *file_text {
-                    *applied.entry(id).or_default() += count;
-                    *file_text = new_text;
-                    changed = true;
-                }
+    let mut load = options.load.clone();
+    for _ in 0..MAX_FIX_ROUNDS {
+        let first_round;
+        let to_fix = match &complete {
+            Some(all) => all,
+            None => {
+                first_round = finish(
+                    &current,
+                    options,
+                    fixable.clone(),
+                    Completeness::FixableRulesOnly,
+                );
+                &first_round
             }
-            if !changed {
-                break;
-            }
-            for (file, text) in current.files.iter().zip(&texts) {
-                load.texts.insert(file.path.clone(), text.clone());
-            }
-            let main_text = load.texts.get(main).cloned();
-            let candidate = match Project::load(main, main_text, &load) {
-                Ok(p) => p,
-                Err(e) => {
-                    fix_errors.push(format!(
-                        "a fix would make {} unreadable ({}); nothing was fixed",
-                        e.path.display(),
-                        e.message
-                    ));
-                    break;
-                }
-            };
-            if let Err(why) = verify(&current, &candidate, &options.config.settings) {
-                fix_errors.push(format!(
-                    "a fix would change more than the host IPs ({why}); nothing was fixed"
-                ));
-                break;
-            }
-            diagnostics = lint(&candidate, options);
-            current = candidate;
+        };
+        let Some(texts) = apply_round(&current, to_fix, options, &mut applied) else {
+            break;
+        };
+        for (file, text) in current.files.iter().zip(&texts) {
+            load.texts.insert(file.path.clone(), text.clone());
         }
-        if !fix_errors.is_empty() {
-            // Keep the original texts: a partial fix is not written.
-            let project = Project::load(main, text, &options.load)?;
-            diagnostics = lint(&project, options);
-            current = project;
-            applied.clear();
+        match load_fixed(main, &load, &current, options) {
+            Ok((candidate, found)) => {
+                complete = Some(found);
+                current = candidate;
+            }
+            Err(why) => {
+                fix_errors.push(why);
+                break;
+            }
         }
     }
+    if !fix_errors.is_empty() {
+        // Keep the original texts: a partial fix is not written.
+        let project = Project::load(main, text, &options.load)?;
+        let diagnostics = lint(&project, options);
+        return Ok(outcome(
+            originals,
+            &project,
+            diagnostics,
+            HashMap::new(),
+            fix_errors,
+        ));
+    }
+    let diagnostics = match complete {
+        Some(all) => all,
+        None => {
+            // Nothing was fixed: the other rules' findings complete the first round's.
+            let ctx = Context::new(
+                &current,
+                &options.config.catalogue,
+                &options.config.settings,
+            );
+            let mut found = fixable;
+            found.extend(rule_findings(&ctx, options, Rules::NotFixable, 1));
+            finish(&current, options, found, Completeness::AllRules)
+        }
+    };
+    Ok(outcome(
+        originals,
+        &current,
+        diagnostics,
+        applied,
+        fix_errors,
+    ))
+}
+
+/// Applies the fixes of one round to every file of `project`: the new texts, or `None` when
+/// no fix changed anything. Counts the fixes taken per file in `applied`.
+fn apply_round(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    options: &CheckOptions,
+    applied: &mut HashMap<usize, usize>,
+) -> Option<Vec<String>> {
+    let mut changed = false;
+    let mut texts: Vec<String> = project.files.iter().map(|f| f.text().to_string()).collect();
+    for (id, file_text) in texts.iter_mut().enumerate() {
+        let fixes = diagnostics
+            .iter()
+            .filter(|d| d.file == id)
+            .filter_map(|d| d.fix.as_ref())
+            .filter(|f| f.is_applied(options.unsafe_fixes));
+        let (new_text, count) = apply_fixes(file_text, fixes);
+        if count > 0 && new_text != *file_text {
+            *applied.entry(id).or_default() += count;
+            *file_text = new_text;
+            changed = true;
+        }
+    }
+    changed.then_some(texts)
+}
+
+/// Pairs each file as read with its text now and its findings.
+fn outcome(
+    originals: Vec<(PathBuf, Arc<str>)>,
+    current: &Project,
+    diagnostics: Vec<Diagnostic>,
+    applied: HashMap<usize, usize>,
+    fix_errors: Vec<String>,
+) -> ProjectOutcome {
     let mut files = Vec::new();
     for (id, (path, original)) in originals.into_iter().enumerate() {
         let now = current.files.get(id).map(|f| f.text());
@@ -174,12 +366,22 @@ pub fn check_project(
             fixes_applied: applied.get(&id).copied().unwrap_or(0),
         });
     }
-    Ok(ProjectOutcome { files, fix_errors })
+    ProjectOutcome { files, fix_errors }
 }
 
 /// A fixed project must mean the same as before except that ports published on every
 /// interface may now be bound to the bind address.
 pub fn verify(before: &Project, after: &Project, settings: &Settings) -> Result<(), String> {
+    verify_ports(before, &before.normalised_ports(), after, settings)
+}
+
+/// [`verify`], with the ports of `before` read already.
+fn verify_ports(
+    before: &Project,
+    before_ports: &PortsByService,
+    after: &Project,
+    settings: &Settings,
+) -> Result<(), String> {
     if before.files.len() != after.files.len() {
         return Err("the set of files changed".into());
     }
@@ -203,8 +405,8 @@ pub fn verify(before: &Project, after: &Project, settings: &Settings) -> Result<
         ));
     }
     let bind = settings.bind_host_ip();
-    let (b, a) = (before.normalised_ports(), after.normalised_ports());
-    for (service, before_ports) in &b {
+    let (b, a) = (before_ports, after.normalised_ports());
+    for (service, before_ports) in b {
         let after_ports = a.get(service).map(Vec::as_slice).unwrap_or(&[]);
         // Every port is kept (maybe rebound), or removed when it was on every interface:
         // removing an exposed port only reduces exposure. A port may also be gone because
@@ -244,3 +446,6 @@ fn same_or_rebound(before: &NormalisedPort, after: &NormalisedPort, bind: &str) 
         && before.target == after.target
         && before.protocol == after.protocol
 }
+
+#[cfg(test)]
+mod tests;

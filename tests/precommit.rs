@@ -14,7 +14,7 @@
 //! `language: rust` makes pre-commit `cargo install` the hooks' repository, and `try-repo`
 //! does it on every call (a new temporary store each time). CARGO_TARGET_DIR points into
 //! Cargo's test scratch folder so the dependencies are built once and kept between runs, and
-//! CARGO_PROFILE_RELEASE_OPT_LEVEL=0 makes each install an unoptimised build.
+//! CARGO_PROFILE_RELEASE_OPT_LEVEL=0 (and no LTO) makes each install an unoptimised build.
 //!
 //! Without `git` or `pre-commit` the test skips with a notice, unless
 //! COMPOSEGUARD_REQUIRE_ORACLE is set (CI), where it fails.
@@ -140,6 +140,9 @@ fn try_repo(project: &Path, hooks_repo: &Path, hook: &str, home: &Path, target: 
         // clone at a new path makes cargo rebuild composeguard itself): an unoptimised
         // "release" keeps that to seconds. What is tested is the hooks' wiring.
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        // The release profile's link-time optimisation would make each install minutes long.
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .output()
         .unwrap();

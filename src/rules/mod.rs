@@ -40,7 +40,7 @@ pub struct Context<'a> {
     /// Answers about the services that several rules need, each computed once.
     facts: sensitivity::ServiceFacts,
     /// Each service's environment, read on first use (five rules read it).
-    environments: Vec<std::cell::OnceCell<Vec<common::EnvEntry>>>,
+    environments: Vec<std::sync::OnceLock<Vec<common::EnvEntry>>>,
 }
 
 impl<'a> Context<'a> {
@@ -53,7 +53,7 @@ impl<'a> Context<'a> {
             environments: project
                 .services
                 .iter()
-                .map(|_| std::cell::OnceCell::new())
+                .map(|_| std::sync::OnceLock::new())
                 .collect(),
         }
     }
@@ -254,7 +254,61 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 pub fn run(ctx: &Context, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in RULES.iter().filter(|r| enabled(&r.meta)) {
-        (rule.check)(ctx, &mut out);
+        run_one(rule, ctx, &mut out);
     }
     out
+}
+
+/// [`run`] on `threads` threads (the calling one among them): each takes the next rule when
+/// it is done with one. The findings come back in the order [`run`] gives them. A panic in a
+/// rule goes on unwinding on the calling thread.
+pub fn run_on_threads(
+    ctx: &Context,
+    enabled: &dyn Fn(&RuleMeta) -> bool,
+    threads: usize,
+) -> Vec<Diagnostic> {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    if threads <= 1 {
+        return run(ctx, enabled);
+    }
+    let selected: Vec<&Rule> = RULES.iter().filter(|r| enabled(&r.meta)).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Relaxed);
+            let Some(rule) = selected.get(at) else {
+                break;
+            };
+            let mut out = Vec::new();
+            run_one(rule, ctx, &mut out);
+            done.push((at, out));
+        }
+        done
+    };
+    let mut parts = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parts = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(more) => parts.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        parts
+    });
+    parts.sort_by_key(|(at, _)| *at);
+    parts.into_iter().flat_map(|(_, found)| found).collect()
+}
+
+fn run_one(rule: &Rule, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let before = out.len();
+    (rule.check)(ctx, out);
+    // The fixer's first round runs only the rules marked fixable (engine::check_project), so
+    // a fix from any other rule would never be applied there.
+    debug_assert!(
+        rule.meta.fixable || out[before..].iter().all(|d| d.fix.is_none()),
+        "rule {} is not marked fixable but made a fix",
+        rule.meta.id
+    );
 }

@@ -6,7 +6,7 @@
 //! each answer parses the image and looks it up in the catalogue: the rules ask through
 //! [`ServiceFacts`] (in the lint's `Context`), which computes each answer once per service.
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use crate::catalog::{Catalogue, Entry};
 use crate::compose::image::ImageRef;
@@ -125,16 +125,16 @@ pub fn is_reverse_proxy(project: &Project, service: &Service, catalogue: &Catalo
 /// The answers of [`sensitivity`] and [`is_reverse_proxy`] for the services of one project,
 /// each computed on first use (a lint's `Context` holds one).
 pub struct ServiceFacts {
-    sensitivity: Vec<OnceCell<Option<Found>>>,
-    proxy: Vec<OnceCell<bool>>,
+    sensitivity: Vec<OnceLock<Option<Found>>>,
+    proxy: Vec<OnceLock<bool>>,
 }
 
 impl ServiceFacts {
     pub fn new(project: &Project) -> Self {
         let n = project.services.len();
         ServiceFacts {
-            sensitivity: (0..n).map(|_| OnceCell::new()).collect(),
-            proxy: (0..n).map(|_| OnceCell::new()).collect(),
+            sensitivity: (0..n).map(|_| OnceLock::new()).collect(),
+            proxy: (0..n).map(|_| OnceLock::new()).collect(),
         }
     }
 

@@ -280,24 +280,34 @@ impl Run<'_> {
         }
         for file in outcome.files {
             let mut diff_text = None;
+            let mut diff_later = None;
             if let Some(fixed) = &file.fixed
                 && self.claim(&file.path)
             {
-                diff_text = Some(diff::unified(
-                    &display(&file.path),
-                    &file.original,
-                    fixed,
-                    self.color,
-                ));
-                if self.args.fix
-                    && let Err(e) = write_atomic(&file.path, &file.original, fixed)
-                {
+                let shown = display(&file.path);
+                if fixed.len() >= BIG_FILE_BYTES {
+                    // The diff of a big file is made on a thread of its own while this one
+                    // writes the file and renders its findings.
+                    let (original, fixed, color) =
+                        (file.original.clone(), fixed.clone(), self.color);
+                    diff_later = Some(std::thread::spawn(move || {
+                        diff::unified(&shown, &original, &fixed, color)
+                    }));
+                } else {
+                    diff_text = Some(diff::unified(&shown, &file.original, fixed, self.color));
+                }
+                let written = if self.args.fix {
+                    write_atomic(&file.path, &file.original, fixed)
+                } else {
+                    Ok(())
+                };
+                if let Err(e) = written {
                     checked
                         .errors
                         .push(format!("error: {}: {e}\n", file.path.display()));
                 }
             }
-            if file.diagnostics.is_empty() && diff_text.is_none() {
+            if file.diagnostics.is_empty() && diff_text.is_none() && diff_later.is_none() {
                 continue;
             }
             let keys = file
@@ -322,6 +332,13 @@ impl Run<'_> {
                     self.color,
                 )
             });
+            if let Some(later) = diff_later {
+                diff_text = Some(
+                    later
+                        .join()
+                        .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                );
+            }
             checked.files.push(CheckedFile {
                 report,
                 keys,
@@ -342,6 +359,9 @@ impl Run<'_> {
             .insert(real)
     }
 }
+
+/// A fixed file from which size on its diff is made on a thread of its own.
+const BIG_FILE_BYTES: usize = 64 * 1024;
 
 /// A finding's identity within a run: its file, rule and span, hashed (64 bits: a collision
 /// among the findings of one run is far less likely than a disk error).

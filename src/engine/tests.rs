@@ -1,0 +1,175 @@
+//! The fixer's shortcuts against the plain algorithm: a first round that runs only the rules
+//! that make fixes, and a re-lint on several threads, must give exactly what linting every
+//! rule on one thread after every round gives.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::config::Overrides;
+
+/// Every compose file of the test data, and of ../shared/corpus when it is there.
+fn inputs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![
+        root.join("testdata/fixtures"),
+        root.join("testdata/hostile/compose"),
+    ];
+    let corpus = root.join("../shared/corpus");
+    if corpus.is_dir() {
+        dirs.push(corpus);
+    } else {
+        eprintln!("NOTICE: ../shared/corpus is absent: only testdata used");
+    }
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The default rules, and every rule with the unsafe fixes too.
+fn configs() -> Vec<(Config, bool)> {
+    let every_rule = Overrides {
+        select: Some(rules::RULES.iter().map(|r| r.meta.id.to_string()).collect()),
+        ..Default::default()
+    };
+    vec![
+        (Config::default(), false),
+        (Config::default().with_overrides(&every_rule), true),
+    ]
+}
+
+fn options(config: &Config, unsafe_fixes: bool) -> CheckOptions<'_> {
+    CheckOptions {
+        config,
+        fix: true,
+        unsafe_fixes,
+        load: LoadOptions {
+            process_env: Some(Vec::new()),
+            ..LoadOptions::default()
+        },
+    }
+}
+
+/// What one file came to, in a form that compares.
+type Summary = Vec<(PathBuf, Option<String>, usize, Vec<String>)>;
+
+fn summary(outcome: &ProjectOutcome) -> (Summary, Vec<String>) {
+    let files = outcome
+        .files
+        .iter()
+        .map(|f| {
+            let found = f.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+            (f.path.clone(), f.fixed.clone(), f.fixes_applied, found)
+        })
+        .collect();
+    (files, outcome.fix_errors.clone())
+}
+
+/// The fixer without its shortcuts: every rule, on one thread, before every round.
+fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, LoadFailure> {
+    let project = Project::load(main, None, &options.load)?;
+    let originals = project
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), f.tree.source()))
+        .collect();
+    let mut diagnostics = lint(&project, options);
+    let mut current = project;
+    let mut applied = HashMap::new();
+    let mut load = options.load.clone();
+    for _ in 0..MAX_FIX_ROUNDS {
+        let Some(texts) = apply_round(&current, &diagnostics, options, &mut applied) else {
+            break;
+        };
+        for (file, text) in current.files.iter().zip(&texts) {
+            load.texts.insert(file.path.clone(), text.clone());
+        }
+        let main_text = load.texts.get(main).cloned();
+        let candidate = match Project::load(main, main_text, &load) {
+            Ok(p) if verify(&current, &p, &options.config.settings).is_ok() => p,
+            // The fixer gives up and reports why; compared by whether it did.
+            _ => {
+                let project = Project::load(main, None, &options.load)?;
+                let diagnostics = lint(&project, options);
+                let errors = vec!["gave up".to_string()];
+                return Ok(outcome(
+                    originals,
+                    &project,
+                    diagnostics,
+                    HashMap::new(),
+                    errors,
+                ));
+            }
+        };
+        diagnostics = lint(&candidate, options);
+        current = candidate;
+    }
+    Ok(outcome(
+        originals,
+        &current,
+        diagnostics,
+        applied,
+        Vec::new(),
+    ))
+}
+
+#[test]
+fn the_fixer_gives_what_linting_every_rule_every_round_gives() {
+    let files = inputs();
+    assert!(files.len() >= 50, "too few inputs: {}", files.len());
+    let (mut compared, mut fixed) = (0, 0);
+    for (config, unsafe_fixes) in configs() {
+        let options = options(&config, unsafe_fixes);
+        for file in &files {
+            let (Ok(ours), Ok(plain)) = (
+                check_project(file, None, &options),
+                plain_fix(file, &options),
+            ) else {
+                continue;
+            };
+            let (ours, plain) = (summary(&ours), summary(&plain));
+            assert_eq!(ours.0, plain.0, "{}", file.display());
+            assert_eq!(ours.1.is_empty(), plain.1.is_empty(), "{}", file.display());
+            compared += 1;
+            fixed += ours.0.iter().filter(|f| f.1.is_some()).count();
+        }
+    }
+    println!("{compared} projects compared, {fixed} files fixed");
+    assert!(fixed >= 20, "too few inputs need a fix: {fixed}");
+}
+
+#[test]
+fn rules_on_several_threads_find_what_one_thread_finds() {
+    let (config, _) = configs().pop().unwrap();
+    let options = options(&config, true);
+    let mut compared = 0;
+    for file in inputs() {
+        let Ok(project) = Project::load(&file, None, &options.load) else {
+            continue;
+        };
+        let ctx = Context::new(&project, &config.catalogue, &config.settings);
+        let one = rule_findings(&ctx, &options, Rules::All, 1);
+        let ctx = Context::new(&project, &config.catalogue, &config.settings);
+        let three = rule_findings(&ctx, &options, Rules::All, 3);
+        assert_eq!(
+            format!("{one:?}"),
+            format!("{three:?}"),
+            "{}",
+            file.display()
+        );
+        compared += one.len();
+    }
+    assert!(compared > 100, "too few findings compared: {compared}");
+}
