@@ -187,15 +187,19 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
 /// link stays a link. `expected` is the content read at the start: if the file changed since,
 /// nothing is written.
 pub fn write_atomic(path: &Path, expected: &str, content: &str) -> std::io::Result<()> {
-    let target = std::fs::canonicalize(path)?;
-    let current = std::fs::read(&target)?;
+    write_atomic_to(&std::fs::canonicalize(path)?, expected, content)
+}
+
+/// [`write_atomic`] to a path whose links are resolved already (`std::fs::canonicalize`).
+pub fn write_atomic_to(target: &Path, expected: &str, content: &str) -> std::io::Result<()> {
+    let current = std::fs::read(target)?;
     if current != expected.as_bytes() {
         return Err(std::io::Error::other(
             "the file changed while it was being checked; not written",
         ));
     }
     let dir = target.parent().unwrap_or(Path::new("."));
-    let meta = std::fs::metadata(&target)?;
+    let meta = std::fs::metadata(target)?;
     if meta.permissions().readonly() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
@@ -209,7 +213,7 @@ pub fn write_atomic(path: &Path, expected: &str, content: &str) -> std::io::Resu
     // No fsync per file (as ruff and black): the rename makes the change atomic for every
     // reader, and an fsync per file made `--fix` on many files several times slower.
     std::fs::set_permissions(tmp.path(), meta.permissions())?;
-    tmp.persist(&target).map_err(|e| e.error)?;
+    tmp.persist(target).map_err(|e| e.error)?;
     Ok(())
 }
 

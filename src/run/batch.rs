@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{Found, normalise, search};
 use crate::engine::{CheckOptions, check_project};
-use crate::fix::write_atomic;
+use crate::fix::write_atomic_to;
 use crate::pipeline::{Panicked, default_workers, for_each_ordered, read_ahead};
 use crate::report::{FileReport, OutputFormat, diff};
 
@@ -121,9 +121,9 @@ struct Run<'a> {
     color: bool,
     /// Human and concise output go out file by file; the other formats are one document.
     streaming: bool,
-    /// Files fixed so far (their real paths): a file that several projects reach is fixed
+    /// Files fixed so far ([`FileIdentity`]): a file that several projects reach is fixed
     /// and shown once.
-    fixed: Mutex<HashSet<PathBuf>>,
+    fixed: Mutex<HashSet<FileIdentity>>,
 }
 
 pub(super) fn check_paths(
@@ -282,7 +282,7 @@ impl Run<'_> {
             let mut diff_text = None;
             let mut diff_later = None;
             if let Some(fixed) = &file.fixed
-                && self.claim(&file.path)
+                && let Some(real) = self.claim(&file.path)
             {
                 let shown = display(&file.path);
                 if fixed.len() >= BIG_FILE_BYTES {
@@ -297,7 +297,7 @@ impl Run<'_> {
                     diff_text = Some(diff::unified(&shown, &file.original, fixed, self.color));
                 }
                 let written = if self.args.fix {
-                    write_atomic(&file.path, &file.original, fixed)
+                    real.and_then(|target| write_atomic_to(&target, &file.original, fixed))
                 } else {
                     Ok(())
                 };
@@ -350,13 +350,47 @@ impl Run<'_> {
         checked
     }
 
-    /// Whether this project is the first to fix the file (by its real path).
-    fn claim(&self, path: &Path) -> bool {
-        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        self.fixed
+    /// `Some` when this project is the first to fix the file: the path to write (links
+    /// followed), or why there is none. A file is known by its device and inode, so that
+    /// two paths to it (a link, `a/../b`) count once; that takes one `stat`, where resolving
+    /// every path took a `readlink` per folder of it.
+    fn claim(&self, path: &Path) -> Option<std::io::Result<PathBuf>> {
+        let identity = match std::fs::metadata(path) {
+            Ok(meta) => FileIdentity::of(path, &meta),
+            Err(e) => return Some(Err(e)),
+        };
+        let first = self
+            .fixed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(real)
+            .insert(identity);
+        first.then(|| match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path),
+            Ok(_) => Ok(path.to_path_buf()),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// Which file a path leads to.
+#[derive(PartialEq, Eq, Hash)]
+enum FileIdentity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    RealPath(PathBuf),
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(_path: &Path, meta: &std::fs::Metadata) -> FileIdentity {
+        use std::os::unix::fs::MetadataExt;
+        FileIdentity::Inode(meta.dev(), meta.ino())
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path, _meta: &std::fs::Metadata) -> FileIdentity {
+        FileIdentity::RealPath(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
     }
 }
 
