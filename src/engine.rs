@@ -224,14 +224,7 @@ pub fn check_project(
         .map(|f| (f.path.clone(), f.tree.source()))
         .collect();
     if !options.fix {
-        let diagnostics = lint(&project, options);
-        return Ok(outcome(
-            originals,
-            &project,
-            diagnostics,
-            HashMap::new(),
-            Vec::new(),
-        ));
+        return Ok(unfixed(originals, &project, options, Vec::new()));
     }
     // The first round needs only the findings that carry fixes, so it runs only the rules
     // that make them; most files need no fix, and the other rules then run on the same
@@ -284,14 +277,7 @@ pub fn check_project(
     if !fix_errors.is_empty() {
         // Keep the original texts: a partial fix is not written.
         let project = Project::load(main, text, &options.load)?;
-        let diagnostics = lint(&project, options);
-        return Ok(outcome(
-            originals,
-            &project,
-            diagnostics,
-            HashMap::new(),
-            fix_errors,
-        ));
+        return Ok(unfixed(originals, &project, options, fix_errors));
     }
     let diagnostics = match complete {
         Some(all) => all,
@@ -340,6 +326,17 @@ fn apply_round(
         }
     }
     changed.then_some(texts)
+}
+
+/// The outcome of a project left as it was read: its findings from every rule.
+fn unfixed(
+    originals: Vec<(PathBuf, Arc<str>)>,
+    project: &Project,
+    options: &CheckOptions,
+    fix_errors: Vec<String>,
+) -> ProjectOutcome {
+    let diagnostics = lint(project, options);
+    outcome(originals, project, diagnostics, HashMap::new(), fix_errors)
 }
 
 /// Pairs each file as read with its text now and its findings.
