@@ -282,7 +282,7 @@ impl Run<'_> {
             let mut diff_text = None;
             let mut diff_later = None;
             if let Some(fixed) = &file.fixed
-                && let Some(real) = self.claim(&file.path)
+                && self.claim(&file.path)
             {
                 let shown = display(&file.path);
                 if fixed.len() >= BIG_FILE_BYTES {
@@ -297,7 +297,8 @@ impl Run<'_> {
                     diff_text = Some(diff::unified(&shown, &file.original, fixed, self.color));
                 }
                 let written = if self.args.fix {
-                    real.and_then(|target| write_atomic_to(&target, &file.original, fixed))
+                    write_target(&file.path)
+                        .and_then(|target| write_atomic_to(&target, &file.original, fixed))
                 } else {
                     Ok(())
                 };
@@ -350,47 +351,44 @@ impl Run<'_> {
         checked
     }
 
-    /// `Some` when this project is the first to fix the file: the path to write (links
-    /// followed), or why there is none. A file is known by its device and inode, so that
-    /// two paths to it (a link, `a/../b`) count once; that takes one `stat`, where resolving
-    /// every path took a `readlink` per folder of it.
-    fn claim(&self, path: &Path) -> Option<std::io::Result<PathBuf>> {
-        let identity = match std::fs::metadata(path) {
-            Ok(meta) => FileIdentity::of(path, &meta),
-            Err(e) => return Some(Err(e)),
-        };
-        let first = self
-            .fixed
+    /// Whether this project is the first to fix the file ([`FileIdentity`]).
+    fn claim(&self, path: &Path) -> bool {
+        self.fixed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(identity);
-        first.then(|| match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.file_type().is_symlink() => std::fs::canonicalize(path),
-            Ok(_) => Ok(path.to_path_buf()),
-            Err(e) => Err(e),
-        })
+            .insert(FileIdentity::of(path))
     }
 }
 
-/// Which file a path leads to.
+/// Which file a path leads to, so that two paths to one file (a link, `a/../b`) count once.
+/// On Unix its device and inode: one `stat`, where resolving the path took a `readlink` per
+/// folder of it.
 #[derive(PartialEq, Eq, Hash)]
 enum FileIdentity {
     #[cfg(unix)]
     Inode(u64, u64),
-    #[cfg(not(unix))]
-    RealPath(PathBuf),
+    /// The real path, or the path as given when it cannot be resolved (writing it will fail
+    /// and say why).
+    Path(PathBuf),
 }
 
 impl FileIdentity {
-    #[cfg(unix)]
-    fn of(_path: &Path, meta: &std::fs::Metadata) -> FileIdentity {
-        use std::os::unix::fs::MetadataExt;
-        FileIdentity::Inode(meta.dev(), meta.ino())
+    fn of(path: &Path) -> FileIdentity {
+        #[cfg(unix)]
+        if let Ok(meta) = std::fs::metadata(path) {
+            use std::os::unix::fs::MetadataExt;
+            return FileIdentity::Inode(meta.dev(), meta.ino());
+        }
+        FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
     }
+}
 
-    #[cfg(not(unix))]
-    fn of(path: &Path, _meta: &std::fs::Metadata) -> FileIdentity {
-        FileIdentity::RealPath(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+/// The path a fix is written to: the file a link points to, so that the link stays a link.
+fn write_target(path: &Path) -> std::io::Result<PathBuf> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        std::fs::canonicalize(path)
+    } else {
+        Ok(path.to_path_buf())
     }
 }
 
