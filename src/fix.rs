@@ -1,7 +1,7 @@
 //! Fixes are plain data: byte-range edits of the original text. Nothing is re-serialised, so
 //! every byte outside the edits (comments, quotes, key order, CRLF, a BOM) stays as it was.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::Path;
 
@@ -192,27 +192,30 @@ pub fn write_atomic(path: &Path, expected: &str, content: &str) -> std::io::Resu
 
 /// [`write_atomic`] to a path whose links are resolved already (`std::fs::canonicalize`).
 pub fn write_atomic_to(target: &Path, expected: &str, content: &str) -> std::io::Result<()> {
-    let current = std::fs::read(target)?;
+    // One open for the check and the permissions: every call by path walks the folders again.
+    let mut original = std::fs::File::open(target)?;
+    let meta = original.metadata()?;
+    let mut current = Vec::with_capacity(expected.len());
+    original.read_to_end(&mut current)?;
     if current != expected.as_bytes() {
         return Err(std::io::Error::other(
             "the file changed while it was being checked; not written",
         ));
     }
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let meta = std::fs::metadata(target)?;
     if meta.permissions().readonly() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
             "the file is read-only; not written",
         ));
     }
+    let dir = target.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".composeguard-")
         .tempfile_in(dir)?;
     tmp.write_all(content.as_bytes())?;
     // No fsync per file (as ruff and black): the rename makes the change atomic for every
     // reader, and an fsync per file made `--fix` on many files several times slower.
-    std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    tmp.as_file().set_permissions(meta.permissions())?;
     tmp.persist(target).map_err(|e| e.error)?;
     Ok(())
 }

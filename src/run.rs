@@ -1,6 +1,7 @@
 //! The `check` command: discover, check each project (in parallel), print, write fixes.
 
 mod batch;
+mod writer;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};

@@ -1784,6 +1784,51 @@ fn a_read_only_file_is_not_fixed() {
 }
 
 #[test]
+fn every_file_is_written_and_those_that_cannot_be_are_reported_in_path_order() {
+    // More fixed files than the writer thread queues (run/writer.rs), so the workers wait
+    // for it; two of them read-only, named out of order.
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..80).map(|i| format!("p{i:02}/compose.yaml")).collect();
+    for name in &names {
+        write(dir.path(), name, EXPOSED);
+    }
+    for name in ["p61/compose.yaml", "p07/compose.yaml"] {
+        let file = dir.path().join(name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    }
+    let out = Run::new(dir.path())
+        .args(["--fix", "p61", "p07", "."])
+        .run();
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    let error_at = |name: &str| {
+        out.stderr
+            .find(&format!("{name}: the file is read-only; not written"))
+            .unwrap_or_else(|| panic!("no error for {name}\n{}", out.show()))
+    };
+    assert!(error_at("p07/compose.yaml") < error_at("p61/compose.yaml"));
+    for name in &names {
+        let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        if name.starts_with("p07/") || name.starts_with("p61/") {
+            assert_eq!(text, EXPOSED);
+        } else {
+            assert_eq!(
+                text,
+                EXPOSED.replace("\"5432:", "\"127.0.0.1:5432:"),
+                "{name}"
+            );
+        }
+        assert_no_temp_files(dir.path().join(name).parent().unwrap());
+    }
+    // The two files left as they were are neither counted nor shown as changed.
+    assert!(
+        out.stdout.contains("Fixed 78 finding(s) in 78 file(s)."),
+        "{}",
+        out.show()
+    );
+    assert!(!out.stdout.contains("+++ b/p07/"), "{}", out.show());
+}
+
+#[test]
 fn the_same_file_named_twice_is_fixed_once() {
     let dir = tempfile::tempdir().unwrap();
     let main = write(dir.path(), "compose.yaml", EXPOSED);

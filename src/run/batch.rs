@@ -7,6 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::writer::Writer;
 use super::{
     ConfigResolver, Io, Tally, count, display, display_path, failure_report, render, render_failure,
 };
@@ -17,7 +18,6 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{Found, normalise, search};
 use crate::engine::{CheckOptions, check_project};
-use crate::fix::write_atomic_to;
 use crate::pipeline::{Panicked, default_workers, for_each_ordered, read_ahead};
 use crate::report::{FileReport, OutputFormat, diff};
 
@@ -112,6 +112,8 @@ struct CheckedFile {
     rendered: Option<String>,
     /// The diff, when this project's fix changed the file (and no other project's did).
     diff: Option<String>,
+    /// The file's path, to match a failure to write it.
+    path: PathBuf,
     fixes_applied: usize,
 }
 
@@ -124,6 +126,8 @@ struct Run<'a> {
     /// Files fixed so far ([`FileIdentity`]): a file that several projects reach is fixed
     /// and shown once.
     fixed: Mutex<HashSet<FileIdentity>>,
+    /// Writes the fixed files with `--fix`.
+    writer: Option<Writer>,
 }
 
 pub(super) fn check_paths(
@@ -153,11 +157,13 @@ pub(super) fn check_paths(
                 OutputFormat::Human | OutputFormat::Concise
             ),
         fixed: Mutex::new(HashSet::new()),
+        writer: args.fix.then(Writer::start),
     };
     let mut tally = Tally::default();
     let mut seen: HashSet<u64> = HashSet::new();
     let mut reports = Vec::new();
-    let mut diffs = String::new();
+    // Each changed file's path, diff and number of fixes, shown once every file is written.
+    let mut changed: Vec<(PathBuf, String, usize)> = Vec::new();
     // The walk runs ahead on a thread of its own (see `read_ahead`).
     let jobs = read_ahead(jobs, READ_AHEAD, |Panicked(why)| {
         Job::Error(format!(
@@ -184,10 +190,8 @@ pub(super) fn check_paths(
             }
             reports.extend(checked.failure_report);
             for file in checked.files {
-                if let Some(d) = &file.diff {
-                    tally.changed_files += 1;
-                    tally.fixed += file.fixes_applied;
-                    diffs.push_str(d);
+                if let Some(d) = file.diff {
+                    changed.push((file.path, d, file.fixes_applied));
                 }
                 let all = file.keys.len();
                 let mut report = file.report;
@@ -211,6 +215,22 @@ pub(super) fn check_paths(
             }
         },
     );
+    // A file that could not be written is reported once every file is written, and is
+    // neither shown as changed nor counted.
+    let unwritten = run.writer.map(Writer::finish).unwrap_or_default();
+    for failure in &unwritten {
+        let _ = io.stderr.write_all(failure.message.as_bytes());
+        tally.errors += 1;
+    }
+    let mut diffs = String::new();
+    for (path, diff, fixes) in changed {
+        if unwritten.iter().any(|f| f.path == path) {
+            continue;
+        }
+        tally.changed_files += 1;
+        tally.fixed += fixes;
+        diffs.push_str(&diff);
+    }
     // After --fix only the findings left are shown, against the fixed text.
     if !run.streaming {
         super::emit_report(args, &reports, color, io, &mut tally);
@@ -281,13 +301,15 @@ impl Run<'_> {
         for file in outcome.files {
             let mut diff_text = None;
             let mut diff_later = None;
-            if let Some(fixed) = &file.fixed
+            // Shared by the writer, the diff and the report.
+            let fixed: Option<Arc<str>> = file.fixed.map(Arc::from);
+            if let Some(fixed) = &fixed
                 && self.claim(&file.path)
             {
                 let shown = display(&file.path);
                 if fixed.len() >= BIG_FILE_BYTES {
                     // The diff of a big file is made on a thread of its own while this one
-                    // writes the file and renders its findings.
+                    // renders its findings.
                     let (original, fixed, color) =
                         (file.original.clone(), fixed.clone(), self.color);
                     diff_later = Some(std::thread::spawn(move || {
@@ -296,16 +318,8 @@ impl Run<'_> {
                 } else {
                     diff_text = Some(diff::unified(&shown, &file.original, fixed, self.color));
                 }
-                let written = if self.args.fix {
-                    write_target(&file.path)
-                        .and_then(|target| write_atomic_to(&target, &file.original, fixed))
-                } else {
-                    Ok(())
-                };
-                if let Err(e) = written {
-                    checked
-                        .errors
-                        .push(format!("error: {}: {e}\n", file.path.display()));
+                if let Some(writer) = &self.writer {
+                    writer.write(&file.path, file.original.clone(), fixed.clone());
                 }
             }
             if file.diagnostics.is_empty() && diff_text.is_none() && diff_later.is_none() {
@@ -316,11 +330,7 @@ impl Run<'_> {
                 .iter()
                 .map(|d| finding_key(&file.path, d))
                 .collect();
-            let text = file
-                .fixed
-                .as_deref()
-                .map(Arc::from)
-                .unwrap_or(file.original);
+            let text = fixed.unwrap_or(file.original);
             let report = FileReport {
                 path: display_path(&file.path),
                 text,
@@ -345,6 +355,7 @@ impl Run<'_> {
                 keys,
                 rendered,
                 diff: diff_text,
+                path: file.path,
                 fixes_applied: file.fixes_applied,
             });
         }
@@ -380,15 +391,6 @@ impl FileIdentity {
             return FileIdentity::Inode(meta.dev(), meta.ino());
         }
         FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
-    }
-}
-
-/// The path a fix is written to: the file a link points to, so that the link stays a link.
-fn write_target(path: &Path) -> std::io::Result<PathBuf> {
-    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
-        std::fs::canonicalize(path)
-    } else {
-        Ok(path.to_path_buf())
     }
 }
 
