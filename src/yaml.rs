@@ -570,8 +570,6 @@ impl Tree {
     /// Looks a key up in a mapping, merges applied. Returns `(key node, value node)`; the
     /// value is resolved (an alias gives its target, at its definition site).
     pub fn get(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-        // Depth-first through the merged mappings, in priority order, with an explicit stack:
-        // a chain of merges may be as long as the file (`&a2 {<<: *a1}` ...).
         let map = self.resolve(map);
         let mut has_merges = false;
         if let Some(found) = self.get_own(map, key, &mut has_merges) {
@@ -580,19 +578,47 @@ impl Tree {
         if !has_merges {
             return None;
         }
+        match self.get_in_flat_merges(map, key) {
+            Some(answer) => answer,
+            None => self.get_in_nested_merges(map, key),
+        }
+    }
+
+    /// The usual merge, `<<: *defaults` whose mapping merges nothing itself, read without
+    /// allocating: the sources' own keys in priority order. `None` when a source that had
+    /// to be searched has merges of its own (then the order is depth-first: see below).
+    fn get_in_flat_merges(&self, map: NodeId, key: &str) -> Option<Option<(NodeId, NodeId)>> {
+        for source in self.merge_sources(map) {
+            let mut nested = false;
+            // A source's own key wins over whatever it merges, so a find is the answer even
+            // if this source has merges.
+            if let Some(found) = self.get_own(source, key, &mut nested) {
+                return Some(Some(found));
+            }
+            if nested {
+                return None;
+            }
+        }
+        Some(None)
+    }
+
+    /// Depth-first through the merged mappings, in priority order, with an explicit stack (a
+    /// chain of merges may be as long as the file: `&a2 {<<: *a1}` ...), each mapping once
+    /// (merges may share sources, and a lookup stays linear).
+    fn get_in_nested_merges(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
         let mut visited: std::collections::HashSet<NodeId> = std::collections::HashSet::from([map]);
-        let mut stack: Vec<NodeId> = self.merge_sources(map).into_iter().rev().collect();
+        let mut stack: Vec<NodeId> = self.merge_sources(map).rev().collect();
         while let Some(m) = stack.pop() {
             if !visited.insert(m) {
                 continue;
             }
-            has_merges = false;
+            let mut has_merges = false;
             if let Some(found) = self.get_own(m, key, &mut has_merges) {
                 return Some(found);
             }
             if has_merges {
                 // Pushed in reverse so the first source is read next.
-                stack.extend(self.merge_sources(m).into_iter().rev());
+                stack.extend(self.merge_sources(m).rev());
             }
         }
         None
@@ -628,28 +654,19 @@ impl Tree {
     }
 
     /// Mappings merged into `map` by `<<` keys, in priority order.
-    fn merge_sources(&self, map: NodeId) -> Vec<NodeId> {
-        let mut sources = Vec::new();
-        let Some(entries) = self.own_entries(map) else {
-            return sources;
-        };
-        for (k, v) in entries {
-            if !self.is_merge_key(*k) {
-                continue;
-            }
-            let v = self.resolve(*v);
-            if self.is_mapping(v) {
-                sources.push(v);
-            } else if let Some(items) = self.items(v) {
-                sources.extend(
-                    items
-                        .iter()
-                        .map(|i| self.resolve(*i))
-                        .filter(|i| self.is_mapping(*i)),
-                );
-            }
-        }
-        sources
+    fn merge_sources(&self, map: NodeId) -> impl DoubleEndedIterator<Item = NodeId> + '_ {
+        self.own_entries(map)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(k, _)| self.is_merge_key(*k))
+            .flat_map(move |(_, v)| {
+                // `<<: *one` or `<<: [*first, *second]`; anything else merges nothing.
+                let v = self.resolve(*v);
+                let listed = self.items(v).unwrap_or_default().iter();
+                std::iter::once(v)
+                    .chain(listed.map(|i| self.resolve(*i)))
+                    .filter(|m| self.is_mapping(*m))
+            })
     }
 
     /// Every effective entry of a mapping with merges applied: own keys first (in order), then
@@ -681,8 +698,7 @@ impl Tree {
                 }
             }
             // Depth-first in priority order: push in reverse so the first source is read next.
-            let sources = self.merge_sources(m);
-            queue.extend(sources.into_iter().rev());
+            queue.extend(self.merge_sources(m).rev());
         }
         out
     }

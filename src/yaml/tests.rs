@@ -317,3 +317,70 @@ fn plain_scalars_resolve_as_yaml_1_2() {
 fn an_alias_inside_its_own_anchor_is_an_error() {
     assert!(Tree::parse("a: &x [ *x ]\n").is_err());
 }
+
+/// What `entries` says a mapping holds, looked up key by key with `get` (which reads the
+/// usual one-level merge without building the merge order): both must agree on every
+/// mapping, including those of the corpus that merge.
+fn assert_get_agrees_with_entries(tree: &Tree) {
+    for index in 0..tree.node_count() {
+        let map = NodeId(index as u32);
+        if !matches!(tree.node(map).kind, NodeKind::Mapping { .. }) {
+            continue;
+        }
+        for (k, v) in tree.entries(map) {
+            let Some(name) = tree.scalar_value(k) else {
+                continue;
+            };
+            assert_eq!(tree.get(map, name), Some((k, v)), "key {name:?}");
+        }
+        assert_eq!(tree.get(map, "no-such-key"), None);
+    }
+}
+
+#[test]
+fn lookups_agree_with_the_merged_entries_for_every_shape_of_merge() {
+    let shapes = [
+        // One level: a mapping, a list, a list with a non-mapping, two `<<`-free sources.
+        "d: &d {a: 1, b: 2}\ns: {<<: *d, b: 3}\n",
+        "d: &d {a: 1}\ne: &e {a: 2, c: 3}\ns: {<<: [*d, *e]}\n",
+        "d: &d {a: 1}\nl: &l [x]\ns: {<<: [*l, *d], z: 0}\n",
+        // The second source merges: its own keys, then its sources, then the third.
+        "a: &a {k: a}\nb: &b {j: b}\nc: &c {<<: *a, j: c}\nd: &d {k: d, i: d}\ns: {<<: [*b, *c, *d]}\n",
+        // The first source merges: found on its own keys or below it.
+        "a: &a {k: a, m: a}\nc: &c {<<: *a, k: c}\ns: {<<: *c}\n",
+        // A diamond: both sources merge the same mapping.
+        "x: &x {k: x, y: x}\nb: &b {<<: *x, b: b}\nc: &c {<<: *x, k: c}\ns: {<<: [*b, *c]}\n",
+    ];
+    for text in shapes {
+        assert_get_agrees_with_entries(&parse(text));
+    }
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let Ok(walk) = std::fs::read_dir(&corpus) else {
+        return;
+    };
+    let mut merging = 0;
+    let mut stack: Vec<_> = walk.flatten().map(|e| e.path()).collect();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(
+                std::fs::read_dir(&path)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if !text.contains("<<") {
+            continue;
+        }
+        if let Ok(tree) = Tree::parse(text.as_str()) {
+            merging += 1;
+            assert_get_agrees_with_entries(&tree);
+        }
+    }
+    assert!(merging > 0, "the corpus has files that merge");
+}
