@@ -19,28 +19,78 @@ pub fn render(reports: &[FileReport], color: bool) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
+    let handler = handler(theme);
     let mut out = String::new();
     for report in reports {
         let name = report.path.display().to_string();
         let text = IndexedText::new(report.text.clone());
         for d in &report.diagnostics {
             let source = NamedSource::new(name.clone(), text.clone()).with_language("yaml");
-            let diagnostic = to_miette(d).with_source_code(source);
-            let _ = handler.render_report(&mut out, diagnostic.as_ref());
+            let diagnostic = WithSource {
+                diagnostic: to_miette(d),
+                source,
+            };
+            let _ = handler.render_report(&mut out, &diagnostic);
             out.push('\n');
         }
     }
     out
 }
 
+/// Lines are wrapped at 100 columns on spaces only: a command, a path, an address or a rule
+/// name is never split at its hyphens or slashes (as wrapping by Unicode line break rules and
+/// hyphenation would), and finding those breaks was half of the time of rendering.
+fn handler(theme: GraphicalTheme) -> GraphicalReportHandler {
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+}
+
+/// A finding and its file, as miette renders them. (miette's `Report` would carry both, but
+/// making one asks the environment whether the terminal has colours, for every finding.)
+#[derive(Debug)]
+struct WithSource {
+    diagnostic: MietteDiagnostic,
+    source: NamedSource<IndexedText>,
+}
+
+impl std::fmt::Display for WithSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.diagnostic.fmt(f)
+    }
+}
+
+impl std::error::Error for WithSource {}
+
+impl miette::Diagnostic for WithSource {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.diagnostic.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.help()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diagnostic.labels()
+    }
+}
+
 /// A file's text for miette, with its line index. miette's own `SourceCode` for a `str`
 /// scans from the start of the text to the span for every label of every finding
 /// (quadratic in findings); this one hands it a window that starts a few lines above the
 /// span, and shifts the result back, so each finding costs the lines it shows.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 struct IndexedText {
     text: Arc<str>,
     index: Arc<LineIndex>,
@@ -80,7 +130,7 @@ impl SourceCode for IndexedText {
     }
 }
 
-fn to_miette(d: &Diagnostic) -> miette::Report {
+fn to_miette(d: &Diagnostic) -> MietteDiagnostic {
     let mut m = MietteDiagnostic::new(d.message.clone())
         .with_code(d.rule)
         .with_severity(match d.severity {
@@ -116,7 +166,7 @@ fn to_miette(d: &Diagnostic) -> miette::Report {
     if !help.is_empty() {
         m = m.with_help(help);
     }
-    miette::Report::new(m)
+    m
 }
 
 #[cfg(test)]
@@ -175,6 +225,44 @@ mod tests {
     }
 
     #[test]
+    fn long_paths_and_commands_are_wrapped_whole() {
+        let path = "./docker__compose/pkg/e2e/testdata/TestPublishLocalInclude/common.yaml";
+        let command = "ssh -N -L 15432:127.0.0.1:5432 -o ExitOnForwardFailure=yes user@db-bastion.example.org";
+        let text: Arc<str> = Arc::from("include:\n  - common.yaml\n");
+        let diagnostic = Diagnostic {
+            help: Some(format!(
+                "a tunnel, for one: {command} and then some-hyphenated-words"
+            )),
+            ..Diagnostic::new(
+                "r",
+                Severity::Error,
+                0,
+                11..22,
+                format!("cannot read included file {path}: No such file or directory (os error 2)"),
+            )
+        };
+        let out = render(
+            &[FileReport {
+                path: "compose.yaml".into(),
+                text,
+                diagnostics: vec![diagnostic],
+            }],
+            false,
+        );
+        assert!(out.lines().any(|l| l.contains(path)), "{out}");
+        assert!(
+            out.lines()
+                .any(|l| l.contains("user@db-bastion.example.org")),
+            "{out}"
+        );
+        assert!(
+            out.lines().any(|l| l.contains("some-hyphenated-words")),
+            "{out}"
+        );
+        assert!(out.lines().all(|l| l.chars().count() <= 100), "{out}");
+    }
+
+    #[test]
     fn many_findings_render_as_with_the_whole_text() {
         let mut text = String::from("services:\n");
         for i in 0..40 {
@@ -189,9 +277,7 @@ mod tests {
                 ..Diagnostic::new("r", Severity::Error, 0, at..at + 4, "m")
             })
             .collect();
-        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-            .with_width(100)
-            .with_links(false);
+        let handler = handler(GraphicalTheme::unicode_nocolor());
         let ours = render(
             &[FileReport {
                 path: "c.yaml".into(),
@@ -203,8 +289,8 @@ mod tests {
         let mut theirs = String::new();
         for d in &diagnostics {
             let source = NamedSource::new("c.yaml", text.to_string()).with_language("yaml");
-            let _ =
-                handler.render_report(&mut theirs, to_miette(d).with_source_code(source).as_ref());
+            let report = miette::Report::new(to_miette(d)).with_source_code(source);
+            let _ = handler.render_report(&mut theirs, report.as_ref());
             theirs.push('\n');
         }
         assert_eq!(ours, theirs);
