@@ -77,6 +77,10 @@ impl miette::Diagnostic for WithSource {
         self.diagnostic.help()
     }
 
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.url()
+    }
+
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.source)
     }
