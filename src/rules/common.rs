@@ -168,7 +168,7 @@ pub fn service_key_span(project: &Project, service: &Service) -> Range<usize> {
 /// once, at its definition, naming every service that uses it.
 pub struct Reporter<'o> {
     out: &'o mut Vec<Diagnostic>,
-    seen: HashMap<(Loc, String), usize>,
+    seen: HashMap<(Loc, String), (usize, Sharers)>,
 }
 
 impl<'o> Reporter<'o> {
@@ -183,18 +183,69 @@ impl<'o> Reporter<'o> {
     /// reported (for the same `reason`): then the service is added to the earlier finding.
     pub fn report(&mut self, at: Loc, reason: &str, service: &Service, diagnostic: Diagnostic) {
         let key = (at, reason.to_string());
-        match self.seen.get(&key) {
-            Some(&i) => {
-                let note = format!(" (the same entry is used by service `{}`)", service.name);
-                if !self.out[i].message.contains(&note) {
-                    self.out[i].message.push_str(&note);
-                }
-            }
+        match self.seen.get_mut(&key) {
+            Some((i, sharers)) => sharers.add(&mut self.out[*i].message, &service.name),
             None => {
-                self.seen.insert(key, self.out.len());
+                let first = Sharers::first_of(&service.name);
+                self.seen.insert(key, (self.out.len(), first));
                 self.out.push(diagnostic);
             }
         }
+    }
+}
+
+/// How many other services a shared entry's message names before it only counts them.
+const NAMED_SHARERS: usize = 3;
+
+/// The other services that use an entry reported once (an anchor, a merge, an extended
+/// service), named at the end of its message: `(the same entry is used by service `b`)`, by
+/// services `b` and `c`, and past three names `..., `d` and 12 more services)`. Each addition
+/// rewrites only that ending, so an entry shared by thousands of services stays linear.
+pub struct Sharers {
+    /// The length of the message before any sharer was named (known at the first addition).
+    message_len: Option<usize>,
+    /// The service of the finding and every one added, to add each once.
+    seen: std::collections::HashSet<String>,
+    named: Vec<String>,
+    unnamed: usize,
+}
+
+impl Sharers {
+    /// For the finding about `service`, the first to use the entry.
+    pub fn first_of(service: &str) -> Self {
+        Sharers {
+            message_len: None,
+            seen: std::collections::HashSet::from([service.to_string()]),
+            named: Vec::new(),
+            unnamed: 0,
+        }
+    }
+
+    /// Adds `service` to the finding's `message` (once).
+    pub fn add(&mut self, message: &mut String, service: &str) {
+        if !self.seen.insert(service.to_string()) {
+            return;
+        }
+        if self.named.len() < NAMED_SHARERS {
+            self.named.push(service.to_string());
+        } else {
+            self.unnamed += 1;
+        }
+        let own_len = *self.message_len.get_or_insert(message.len());
+        message.truncate(own_len);
+        let names: Vec<String> = self.named.iter().map(|n| format!("`{n}`")).collect();
+        let suffix = match (names.as_slice(), self.unnamed) {
+            ([one], 0) => format!(" (the same entry is used by service {one})"),
+            ([first @ .., last], 0) => format!(
+                " (the same entry is used by services {} and {last})",
+                first.join(", ")
+            ),
+            (all, more) => format!(
+                " (the same entry is used by services {} and {more} more)",
+                all.join(", ")
+            ),
+        };
+        message.push_str(&suffix);
     }
 }
 
@@ -664,6 +715,33 @@ impl QuoteCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sharers_are_named_once_and_counted_past_three() {
+        let mut message = String::from("service `a` runs privileged");
+        let mut sharers = Sharers::first_of("a");
+        let mut after = Vec::new();
+        for name in ["b", "a", "c", "b", "d", "e", "f"] {
+            sharers.add(&mut message, name);
+            after.push(
+                message
+                    .trim_start_matches("service `a` runs privileged")
+                    .to_string(),
+            );
+        }
+        assert_eq!(
+            after,
+            [
+                " (the same entry is used by service `b`)",
+                " (the same entry is used by service `b`)",
+                " (the same entry is used by services `b` and `c`)",
+                " (the same entry is used by services `b` and `c`)",
+                " (the same entry is used by services `b`, `c` and `d`)",
+                " (the same entry is used by services `b`, `c`, `d` and 1 more)",
+                " (the same entry is used by services `b`, `c`, `d` and 2 more)",
+            ]
+        );
+    }
 
     #[test]
     fn whole_lines_of_an_item() {

@@ -12,6 +12,7 @@
 //! Bind the port to loopback (`127.0.0.1:5432:5432`, or `host_ip: "127.0.0.1"`) and reach it
 //! through an SSH tunnel.
 
+use super::common::Sharers;
 use super::port_fix::rebind_fix;
 use super::sensitivity::Sensitivity;
 use super::{Context, RuleMeta};
@@ -126,28 +127,27 @@ pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
 /// reported once, at its definition, naming every service that uses it.
 #[derive(Default)]
 struct SharedEntries {
-    index: std::collections::HashMap<Loc, usize>,
+    index: std::collections::HashMap<Loc, (usize, Sharers)>,
 }
 
 impl SharedEntries {
-    /// Records the binding's diagnostic index, or, when its entry was reported already, adds
-    /// the service to that diagnostic and returns true.
+    /// Records the binding's diagnostic index (the diagnostic about to be pushed for
+    /// `service`), or, when its entry was reported already, adds the service to that
+    /// diagnostic and returns true.
     fn also_used_by(
         &mut self,
         binding: &PortBinding,
         service: &Service,
         out: &mut [Diagnostic],
     ) -> bool {
-        match self.index.get(&binding.at) {
-            Some(&i) => {
-                out[i].message.push_str(&format!(
-                    " (the same entry is used by service `{}`)",
-                    service.name
-                ));
+        match self.index.get_mut(&binding.at) {
+            Some((i, sharers)) => {
+                sharers.add(&mut out[*i].message, &service.name);
                 true
             }
             None => {
-                self.index.insert(binding.at, out.len());
+                let first = Sharers::first_of(&service.name);
+                self.index.insert(binding.at, (out.len(), first));
                 false
             }
         }
