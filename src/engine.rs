@@ -10,10 +10,11 @@ use crate::compose::port::{NormalisedPort, is_wildcard_ip};
 use crate::compose::project::{LoadFailure, LoadOptions};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::fix::apply_fixes;
+use crate::fix::{Moved, apply_fixes_mapped};
 use crate::rules::{self, Context, RuleMeta};
 use crate::settings::Settings;
 use crate::suppress;
+use crate::yaml::{PiecePlan, Tree};
 
 /// Each service's ports as Compose keeps them ([`Project::normalised_ports`]).
 type PortsByService = std::collections::BTreeMap<String, Vec<NormalisedPort>>;
@@ -173,14 +174,20 @@ fn load_fixed(
         let found = lint(&candidate, options);
         return Ok((candidate, found));
     }
+    // The original's ports are read beside the parse, unless the parse is in pieces and
+    // uses the cores itself: then beside the rules.
+    let in_pieces = !load.pieces.is_empty();
     let (candidate, before) = std::thread::scope(|scope| {
-        let before = scope.spawn(|| current.normalised_ports());
+        let before = (!in_pieces).then(|| scope.spawn(|| current.normalised_ports()));
         let candidate = Project::load(main, main_text, load);
-        (candidate, join(before))
+        (candidate, before.map(join))
     });
     let candidate = candidate.map_err(unreadable)?;
     let (verified, found) = std::thread::scope(|scope| {
-        let verified = scope.spawn(|| verify_ports(current, &before, &candidate, settings));
+        let verified = scope.spawn(|| match &before {
+            Some(ports) => verify_ports(current, ports, &candidate, settings),
+            None => verify(current, &candidate, settings),
+        });
         let ctx = Context::new(&candidate, &options.config.catalogue, settings);
         let found = rule_findings(&ctx, options, Rules::All, threads);
         (join(verified), found)
@@ -190,12 +197,23 @@ fn load_fixed(
     Ok((candidate, found))
 }
 
+/// How a big file's fixed text is to be parsed in pieces on `threads` threads: cut where the
+/// text parsed last time (`before`) shows entries begin, moved by the edits. The fixer's own
+/// cost, on the cores `check` leaves idle.
+fn reparse_plan(before: &Tree, text: &str, moved: &Moved, threads: usize) -> Option<PiecePlan> {
+    if threads < 2 || text.len() < BIG_PROJECT_BYTES {
+        return None;
+    }
+    before.piece_plan(threads)?.map(|offset| moved.map(offset))
+}
+
+/// About a millisecond of rules: past this size, a project's fixing uses every core.
+const BIG_PROJECT_BYTES: usize = 64 * 1024;
+
 /// How many threads the fixer's own work on `project` may use: every core for a big project
 /// (one project leaves the other cores idle), one for a small one (starting a thread costs
 /// more than it saves).
 fn fixer_threads(project: &Project) -> usize {
-    /// About a millisecond of rules.
-    const BIG_PROJECT_BYTES: usize = 64 * 1024;
     let bytes: usize = project.files.iter().map(|f| f.text().len()).sum();
     if bytes < BIG_PROJECT_BYTES {
         1
@@ -260,8 +278,13 @@ pub fn check_project(
         let Some(texts) = apply_round(&current, to_fix, options, &mut applied) else {
             break;
         };
-        for (file, text) in current.files.iter().zip(&texts) {
-            load.texts.insert(file.path.clone(), text.clone());
+        let threads = fixer_threads(&current);
+        for (file, (text, moved)) in current.files.iter().zip(texts) {
+            load.pieces.remove(&file.path);
+            if let Some(plan) = reparse_plan(&file.tree, &text, &moved, threads) {
+                load.pieces.insert(file.path.clone(), plan);
+            }
+            load.texts.insert(file.path.clone(), text);
         }
         match load_fixed(main, &load, &current, options) {
             Ok((candidate, found)) => {
@@ -302,27 +325,30 @@ pub fn check_project(
     ))
 }
 
-/// Applies the fixes of one round to every file of `project`: the new texts, or `None` when
-/// no fix changed anything. Counts the fixes taken per file in `applied`.
+/// Applies the fixes of one round to every file of `project`: the new texts with where
+/// their bytes moved, or `None` when no fix changed anything. Counts the fixes taken per file
+/// in `applied`.
 fn apply_round(
     project: &Project,
     diagnostics: &[Diagnostic],
     options: &CheckOptions,
     applied: &mut HashMap<usize, usize>,
-) -> Option<Vec<String>> {
+) -> Option<Vec<(String, Moved)>> {
     let mut changed = false;
-    let mut texts: Vec<String> = project.files.iter().map(|f| f.text().to_string()).collect();
-    for (id, file_text) in texts.iter_mut().enumerate() {
+    let mut texts = Vec::with_capacity(project.files.len());
+    for (id, file) in project.files.iter().enumerate() {
         let fixes = diagnostics
             .iter()
             .filter(|d| d.file == id)
             .filter_map(|d| d.fix.as_ref())
             .filter(|f| f.is_applied(options.unsafe_fixes));
-        let (new_text, count) = apply_fixes(file_text, fixes);
-        if count > 0 && new_text != *file_text {
+        let (new_text, count, moved) = apply_fixes_mapped(file.text(), fixes);
+        if count > 0 && new_text != file.text() {
             *applied.entry(id).or_default() += count;
-            *file_text = new_text;
             changed = true;
+            texts.push((new_text, moved));
+        } else {
+            texts.push((file.text().to_string(), Moved::default()));
         }
     }
     changed.then_some(texts)

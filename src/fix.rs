@@ -68,6 +68,15 @@ impl Fix {
 /// anchor shared by services) are applied once. Returns the new text and how many fixes were
 /// taken.
 pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> (String, usize) {
+    let (text, count, _) = apply_fixes_mapped(text, fixes);
+    (text, count)
+}
+
+/// [`apply_fixes`], with where the bytes of `text` moved to.
+pub fn apply_fixes_mapped<'f>(
+    text: &str,
+    fixes: impl IntoIterator<Item = &'f Fix>,
+) -> (String, usize, Moved) {
     let mut taken = Taken::default();
     let mut count = 0;
     for fix in fixes {
@@ -93,12 +102,44 @@ pub fn apply_fixes<'f>(text: &str, fixes: impl IntoIterator<Item = &'f Fix>) -> 
         }
         count += 1;
     }
-    (splice(text, taken.edits), count)
+    let mut edits = taken.edits;
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    let moved = Moved {
+        edits: edits
+            .iter()
+            .map(|e| (e.range.clone(), e.content.len()))
+            .collect(),
+    };
+    (splice(text, &edits), count, moved)
 }
 
-/// `text` with non-overlapping edits applied.
-fn splice(text: &str, mut edits: Vec<&Edit>) -> String {
-    edits.sort_by_key(|e| (e.range.start, e.range.end));
+/// Where the bytes of a text are after non-overlapping edits.
+#[derive(Debug, Default)]
+pub struct Moved {
+    /// Each edit's range in the text before, and the length of what replaced it, in order.
+    edits: Vec<(Range<usize>, usize)>,
+}
+
+impl Moved {
+    /// Where the byte at `offset` went, or `None` when an edit touches it (replaces it,
+    /// inserts before it or ends just before it).
+    pub fn map(&self, offset: usize) -> Option<usize> {
+        let mut at = offset;
+        for (range, new_len) in &self.edits {
+            if range.start > offset {
+                break;
+            }
+            if range.end >= offset {
+                return None;
+            }
+            at = at + new_len - range.len();
+        }
+        Some(at)
+    }
+}
+
+/// `text` with non-overlapping edits, sorted by position, applied.
+fn splice(text: &str, edits: &[&Edit]) -> String {
     let mut out =
         String::with_capacity(text.len() + edits.iter().map(|e| e.content.len()).sum::<usize>());
     let mut at = 0;
@@ -243,6 +284,25 @@ mod tests {
     }
 
     #[test]
+    fn moved_offsets_follow_the_edits_and_touched_ones_have_no_place() {
+        let text = "0123456789";
+        let fixes = [
+            fix(vec![Edit::insert(2, "ab")]),
+            fix(vec![Edit::replace(5..7, "x")]),
+        ];
+        let (out, _, moved) = apply_fixes_mapped(text, &fixes);
+        assert_eq!(out, "01ab234x789");
+        for offset in [0, 1, 3, 4, 8, 9] {
+            let at = moved.map(offset).unwrap();
+            assert_eq!(out.as_bytes()[at], text.as_bytes()[offset], "{offset}");
+        }
+        for touched in [2, 5, 6, 7] {
+            assert_eq!(moved.map(touched), None, "{touched}");
+        }
+        assert_eq!(moved.map(10), Some(11), "the end moves too");
+    }
+
+    #[test]
     fn duplicate_edits_apply_once_and_clashes_wait() {
         let text = "0123456789";
         let a = fix(vec![Edit::insert(2, "x")]);
@@ -308,7 +368,8 @@ mod tests {
             taken.extend(new);
             count += 1;
         }
-        (splice(text, taken), count)
+        taken.sort_by_key(|e| (e.range.start, e.range.end));
+        (splice(text, &taken), count)
     }
 
     #[test]

@@ -135,11 +135,33 @@ impl Tree {
     /// Parses a whole YAML stream. Duplicate keys in a mapping are an error, as in Compose.
     pub fn parse(source: impl Into<Arc<str>>) -> Result<Tree, ParseError> {
         let source: Arc<str> = source.into();
-        let text: &str = &source;
+        let whole = 0..source.len();
+        Tree::parse_range(source, whole, None)
+    }
+
+    /// Parses the bytes `range` of `source` as a stream of their own; spans are offsets in
+    /// `source`. A piece of a bigger text ([`pieces`]) passes `pending`: an alias to an anchor
+    /// the piece does not define is recorded there (to be resolved against the pieces
+    /// before it) instead of refused.
+    fn parse_range(
+        source: Arc<str>,
+        range: Range<usize>,
+        mut pending: Option<&mut Vec<(NodeId, String)>>,
+    ) -> Result<Tree, ParseError> {
+        let whole: &str = &source;
+        let shift = range.start;
+        let text: &str = &whole[range];
+        // A piece sits two levels down (in the top-level mapping's biggest mapping): it may
+        // nest two levels less, so that it never accepts what the whole text refuses.
+        let nesting = if pending.is_some() {
+            MAX_NESTING - 2
+        } else {
+            MAX_NESTING
+        };
         let mut options = Options::default();
         options.max_buffered_comment_events = usize::MAX / 2;
-        options.block_nesting_limit = MAX_NESTING;
-        options.flow_nesting_limit = MAX_NESTING;
+        options.block_nesting_limit = nesting;
+        options.flow_nesting_limit = nesting;
         options.emit_anchor_events = true;
         // Compose's YAML library lets a document use an anchor of an earlier document:
         // such aliases come back unresolved and are looked up by name below.
@@ -152,7 +174,7 @@ impl Tree {
             comments: Vec::new(),
             quote_counts: std::sync::OnceLock::new(),
         };
-        let base = text.as_ptr() as usize;
+        let base = whole.as_ptr() as usize;
         let mut stack: Vec<Open> = Vec::new();
         // granit anchor id -> node; `open_anchors` guards against an alias to an unfinished node.
         let mut anchors: HashMap<usize, NodeId> = HashMap::new();
@@ -161,11 +183,11 @@ impl Tree {
         let mut document_root: Option<NodeId> = None;
         for event in parser {
             let (event, span) = event.map_err(|e| ParseError {
-                offset: e.marker().byte_offset().unwrap_or(0),
+                offset: shift + e.marker().byte_offset().unwrap_or(0),
                 message: e.info(),
             })?;
-            let start = span.start.byte_offset().unwrap_or(0);
-            let end = span.end.byte_offset().unwrap_or(start);
+            let start = shift + span.start.byte_offset().unwrap_or(0);
+            let end = shift + span.end.byte_offset().unwrap_or(start - shift);
             let node = match event {
                 Event::StreamStart | Event::StreamEnd => continue,
                 Event::DocumentStart(..) => {
@@ -188,15 +210,23 @@ impl Tree {
                     }
                     continue;
                 }
-                Event::UnresolvedAlias(name) => {
-                    let Some(&target) = anchors_by_name.get(name.as_ref()) else {
-                        return Err(ParseError {
-                            offset: start,
-                            message: format!("unknown anchor {name:?}"),
-                        });
-                    };
-                    Some(tree.push(NodeKind::Alias(target), start..end, None, None))
-                }
+                Event::UnresolvedAlias(name) => match anchors_by_name.get(name.as_ref()) {
+                    Some(&target) => {
+                        Some(tree.push(NodeKind::Alias(target), start..end, None, None))
+                    }
+                    None => {
+                        let Some(pending) = pending.as_deref_mut() else {
+                            return Err(ParseError {
+                                offset: start,
+                                message: format!("unknown anchor {name:?}"),
+                            });
+                        };
+                        let id =
+                            tree.push(NodeKind::Alias(NodeId::PENDING), start..end, None, None);
+                        pending.push((id, name.into_owned()));
+                        Some(id)
+                    }
+                },
                 Event::Alias(anchor_id) => {
                     let Some(&target) = anchors.get(&anchor_id) else {
                         return Err(ParseError {
@@ -225,7 +255,8 @@ impl Tree {
                         // A borrowed value is a slice of the source: keep its range only.
                         std::borrow::Cow::Borrowed(slice)
                             if (slice.as_ptr() as usize) >= base
-                                && (slice.as_ptr() as usize) + slice.len() <= base + text.len() =>
+                                && (slice.as_ptr() as usize) + slice.len()
+                                    <= base + whole.len() =>
                         {
                             let from = slice.as_ptr() as usize - base;
                             ScalarValue::Source(from..from + slice.len())
@@ -737,6 +768,9 @@ impl Open {
 }
 
 impl NodeId {
+    /// The target of a piece's alias until the pieces are joined ([`pieces`]).
+    const PENDING: NodeId = NodeId(u32::MAX);
+
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -826,6 +860,9 @@ fn parse_int(value: &str) -> Option<i64> {
     let magnitude = i64::from_str_radix(body, radix).ok()?;
     Some(if negative { -magnitude } else { magnitude })
 }
+
+mod pieces;
+pub use pieces::PiecePlan;
 
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::interpolate::Environment;
 use super::model::{ComposeFile, FileId, Loc, ModelError, Network, Project, Service, read_ports};
 use super::siblings::Siblings;
-use crate::yaml::{NodeId, Tree};
+use crate::yaml::{NodeId, PiecePlan, Tree};
 
 /// Files bigger than this are refused before parsing (a compose file is a few KB).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -31,6 +31,9 @@ pub struct LoadOptions {
     pub process_env: Option<Vec<(String, String)>>,
     /// Texts to use instead of reading these files (a fixer's candidate output).
     pub texts: std::collections::HashMap<PathBuf, String>,
+    /// Where some of `texts` may be cut to be parsed on several threads (a big file the
+    /// fixer has just changed: see `Tree::parse_in_pieces`).
+    pub pieces: std::collections::HashMap<PathBuf, PiecePlan>,
     /// Do not load the override file beside the main file (the main file came from stdin).
     pub skip_override: bool,
     /// Files merged after the main file, in order (`-f a -f b`), instead of its override file.
@@ -278,7 +281,11 @@ impl Loader<'_> {
             None => read_text(path)?,
         };
         let source: Arc<str> = Arc::from(text);
-        let tree = Tree::parse(source.clone()).map_err(|e| LoadFailure {
+        let parsed = match self.options.pieces.get(path) {
+            Some(plan) => Tree::parse_in_pieces(source.clone(), plan),
+            None => Tree::parse(source.clone()),
+        };
+        let tree = parsed.map_err(|e| LoadFailure {
             path: path.to_path_buf(),
             text: Some(source.clone()),
             offset: Some(e.offset),

@@ -93,8 +93,8 @@ fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, Load
         let Some(texts) = apply_round(&current, &diagnostics, options, &mut applied) else {
             break;
         };
-        for (file, text) in current.files.iter().zip(&texts) {
-            load.texts.insert(file.path.clone(), text.clone());
+        for (file, (text, _)) in current.files.iter().zip(texts) {
+            load.texts.insert(file.path.clone(), text);
         }
         let main_text = load.texts.get(main).cloned();
         let candidate = match Project::load(main, main_text, &load) {
@@ -172,4 +172,60 @@ fn rules_on_several_threads_find_what_one_thread_finds() {
         compared += one.len();
     }
     assert!(compared > 100, "too few findings compared: {compared}");
+}
+
+/// A compose file of `services` services, big enough to be parsed again in pieces: exposed
+/// databases in short and long syntax (both fixed), an anchor every service merges, a
+/// suppression and an unexplained one in the second half, and top-level keys after them.
+fn big_compose_text(services: usize) -> String {
+    let mut text = String::from("x-base: &base\n  restart: always\nservices:\n");
+    for i in 0..services {
+        let service = match i % 4 {
+            0 => format!(
+                "  db-{i}:\n    <<: *base\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n"
+            ),
+            1 => format!(
+                "  cache-{i}:\n    <<: *base\n    image: redis:7\n    ports:\n      - target: 6379\n        published: \"{}\"\n",
+                16000 + i
+            ),
+            2 if i > services / 2 && i % 3 == 0 => format!(
+                "  admin-{i}:\n    image: adminer\n    ports:\n      - \"8080:8080\" # composeguard: ignore[sensitive-port-exposed]\n    privileged: true # composeguard: ignore[privileged]\n"
+            ),
+            _ => format!(
+                "  web-{i}:\n    <<: *base\n    image: nginx:1.27\n    ports: [\"{}:80\"]\n",
+                20000 + i
+            ),
+        };
+        text.push_str(&service);
+    }
+    text.push_str("networks:\n  default:\n    name: big\nvolumes:\n  data: {}\n");
+    text
+}
+
+#[test]
+fn a_big_file_parsed_again_in_pieces_is_fixed_as_the_plain_fixer_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("compose.yaml");
+    let text = big_compose_text(1200);
+    assert!(text.len() >= BIG_PROJECT_BYTES, "{} bytes", text.len());
+    std::fs::write(&main, &text).unwrap();
+    for (config, unsafe_fixes) in configs() {
+        let options = options(&config, unsafe_fixes);
+        let ours = summary(&check_project(&main, None, &options).unwrap());
+        let plain = summary(&plain_fix(&main, &options).unwrap());
+        assert!(ours.1.is_empty(), "{:?}", ours.1);
+        assert_eq!(ours, plain);
+        let (_, fixed, fixes, found) = &ours.0[0];
+        assert!(fixed.as_deref().is_some_and(|t| t != text), "not fixed");
+        assert!(*fixes >= 600, "{fixes} fixes");
+        // The first round's text is parsed in pieces that are joined (not parsed whole again).
+        let project = Project::load(&main, None, &options.load).unwrap();
+        let found_first = lint(&project, &options);
+        let mut applied = HashMap::new();
+        let texts = apply_round(&project, &found_first, &options, &mut applied).unwrap();
+        let (first, moved) = &texts[0];
+        let plan = reparse_plan(&project.files[0].tree, first, moved, 2).expect("a plan");
+        assert!(Tree::joined_pieces(first, &plan).is_some());
+        assert!(!found.is_empty());
+    }
 }

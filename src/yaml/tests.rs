@@ -362,26 +362,12 @@ fn lookups_agree_with_the_merged_entries_for_every_shape_of_merge() {
     for text in shapes {
         assert_get_agrees_with_entries(&parse(text));
     }
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let Ok(walk) = std::fs::read_dir(&corpus) else {
+    let files = corpus_texts();
+    if files.is_empty() {
         return;
-    };
+    }
     let mut merging = 0;
-    let mut stack: Vec<_> = walk.flatten().map(|e| e.path()).collect();
-    while let Some(path) = stack.pop() {
-        if path.is_dir() {
-            stack.extend(
-                std::fs::read_dir(&path)
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|e| e.path()),
-            );
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
+    for (_, text) in files {
         if !text.contains("<<") {
             continue;
         }
@@ -394,4 +380,20 @@ fn lookups_agree_with_the_merged_entries_for_every_shape_of_merge() {
         assert_get_agrees_with_entries(&tree);
     }
     assert!(merging > 0, "the corpus has files that merge");
+}
+
+/// Every file under ../shared/corpus with its text; none when the corpus is absent.
+pub(in crate::yaml) fn corpus_texts() -> Vec<(std::path::PathBuf, String)> {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    let mut stack = vec![corpus];
+    let mut files = Vec::new();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(&path).into_iter().flatten().flatten();
+            stack.extend(entries.map(|e| e.path()));
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            files.push((path, text));
+        }
+    }
+    files
 }
