@@ -156,19 +156,22 @@ impl Tree {
 
     /// Appends a piece: its nodes after this tree's, the entries of its top mapping to
     /// `into`'s. `open` are the mappings the piece sits in: no alias may lead to them.
+    /// `cut_after` tells that another piece follows it.
     fn append(
         &mut self,
         piece: Piece,
         into: NodeId,
         open: &[NodeId],
         anchors: &mut HashMap<String, NodeId>,
+        cut_after: bool,
     ) -> Option<()> {
         let Piece { tree, pending } = piece;
         let [Some(top)] = tree.documents[..] else {
             return None;
         };
         let top_node = tree.node(top);
-        if !tree.is_block_mapping(top)
+        if (cut_after && tree.ends_in_block_scalar(top))
+            || !tree.is_block_mapping(top)
             || top_node.anchor.is_some()
             || top_node.tag.is_some()
             || tree.first_key_column(top)? != self.first_key_column(into)?
@@ -325,20 +328,15 @@ fn join_pieces(source: &Arc<str>, plan: &PiecePlan) -> Option<Tree> {
     }
     let last = pieces.len().saturating_sub(1);
     for (index, piece) in pieces.into_iter().enumerate() {
-        let [Some(top)] = piece.tree.documents[..] else {
-            return None;
-        };
-        if (index < last || tail.is_some()) && piece.tree.ends_in_block_scalar(top) {
-            return None;
-        }
-        tree.append(piece, biggest, &[root, biggest], &mut anchors)?;
+        let cut_after = index < last || tail.is_some();
+        tree.append(piece, biggest, &[root, biggest], &mut anchors, cut_after)?;
     }
     tree.close_span(biggest);
     if tree.has_duplicate_keys(biggest) {
         return None;
     }
     if let Some(piece) = tail {
-        tree.append(piece, root, &[root], &mut anchors)?;
+        tree.append(piece, root, &[root], &mut anchors, false)?;
         if tree.has_duplicate_keys(root) {
             return None;
         }

@@ -219,6 +219,14 @@ fn what_only_the_whole_text_refuses_is_refused() {
         let source: Arc<str> = Arc::from(text);
         assert!(join_pieces(&source, &plan).is_none(), "{text}");
     }
+    // A piece that ends in a block scalar, with another piece after it.
+    let text = "services:\n  a:\n    image: x\n  b:\n    command: |\n      run\nnetworks: {}\n";
+    let plan = PiecePlan {
+        nested: vec![cut(text, "  b:")],
+        tail: Some(cut(text, "networks:")),
+    };
+    assert_same_answer(text, &plan);
+    assert!(join_pieces(&Arc::from(text), &plan).is_none());
     // An alias to an anchor of an earlier piece is joined, to that anchor.
     let text = "services:\n  a: &one\n    image: x\n  b: *one\n";
     let plan = PiecePlan {
