@@ -471,4 +471,4 @@ fn same_or_rebound(before: &NormalisedPort, after: &NormalisedPort, bind: &str) 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -325,33 +325,49 @@ pub fn dedup_ports(bindings: &[PortBinding]) -> Vec<NormalisedPort> {
 
 /// [`dedup_ports`], each port with the index of the binding it came from.
 pub fn dedup_ports_with_origin(bindings: &[PortBinding]) -> Vec<(NormalisedPort, usize)> {
-    let mut out: Vec<(NormalisedPort, usize)> = Vec::new();
-    // Key -> index in `out`: a range expands to one port per number.
-    let mut keys: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (index, binding) in bindings.iter().enumerate() {
-        for port in binding.normalised() {
-            let key = format!(
-                "{}:{}{}:{}/{}",
-                port.host_ip.as_deref().unwrap_or("0.0.0.0"),
-                port.published.as_deref().unwrap_or(""),
-                if binding.published_from_int {
-                    "#int"
-                } else {
-                    ""
-                },
-                port.target,
-                port.protocol
-            );
-            match keys.get(&key) {
-                Some(&i) => out[i] = (port, index),
-                None => {
-                    keys.insert(key, out.len());
-                    out.push((port, index));
-                }
+    let ports: Vec<(NormalisedPort, usize)> = bindings
+        .iter()
+        .enumerate()
+        .flat_map(|(index, binding)| binding.normalised().into_iter().map(move |p| (p, index)))
+        .collect();
+    // Each kept port's place in the answer, and the port (index in `ports`) that holds it:
+    // the later of two with the same key, in the earlier one's place. The keys borrow from
+    // `ports` (this runs for every service on every check, and again when a fix is verified:
+    // formatting a key per port showed in profiles).
+    let mut slots: Vec<usize> = Vec::with_capacity(ports.len());
+    let mut slot_of: std::collections::HashMap<DedupKey, usize> =
+        std::collections::HashMap::with_capacity(ports.len());
+    for (i, (port, origin)) in ports.iter().enumerate() {
+        let key = DedupKey {
+            host_ip: port.host_ip.as_deref().unwrap_or("0.0.0.0"),
+            published: port.published.as_deref().unwrap_or(""),
+            published_from_int: bindings[*origin].published_from_int,
+            target: port.target,
+            protocol: &port.protocol,
+        };
+        match slot_of.get(&key) {
+            Some(&slot) => slots[slot] = i,
+            None => {
+                slot_of.insert(key, slots.len());
+                slots.push(i);
             }
         }
     }
-    out
+    drop(slot_of);
+    let mut ports: Vec<Option<(NormalisedPort, usize)>> = ports.into_iter().map(Some).collect();
+    slots.into_iter().filter_map(|i| ports[i].take()).collect()
+}
+
+/// What Compose tells two ports apart by ([`dedup_ports`]).
+#[derive(PartialEq, Eq, Hash)]
+struct DedupKey<'a> {
+    /// `0.0.0.0` when absent.
+    host_ip: &'a str,
+    /// Empty when absent.
+    published: &'a str,
+    published_from_int: bool,
+    target: u32,
+    protocol: &'a str,
 }
 
 /// An environment variable of a service.

@@ -8,7 +8,7 @@ use super::*;
 use crate::config::Overrides;
 
 /// Every compose file of the test data, and of ../shared/corpus when it is there.
-fn inputs() -> Vec<PathBuf> {
+pub(crate) fn inputs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut dirs = vec![
         root.join("testdata/fixtures"),
@@ -39,7 +39,7 @@ fn inputs() -> Vec<PathBuf> {
 }
 
 /// The default rules, and every rule with the unsafe fixes too.
-fn configs() -> Vec<(Config, bool)> {
+pub(crate) fn configs() -> Vec<(Config, bool)> {
     let every_rule = Overrides {
         select: Some(rules::RULES.iter().map(|r| r.meta.id.to_string()).collect()),
         ..Default::default()
@@ -50,7 +50,7 @@ fn configs() -> Vec<(Config, bool)> {
     ]
 }
 
-fn options(config: &Config, unsafe_fixes: bool) -> CheckOptions<'_> {
+pub(crate) fn options(config: &Config, unsafe_fixes: bool) -> CheckOptions<'_> {
     CheckOptions {
         config,
         fix: true,
@@ -177,7 +177,7 @@ fn rules_on_several_threads_find_what_one_thread_finds() {
 /// A compose file of `services` services, big enough to be parsed again in pieces: exposed
 /// databases in short and long syntax (both fixed), an anchor every service merges, a
 /// suppression and an unexplained one in the second half, and top-level keys after them.
-fn big_compose_text(services: usize) -> String {
+pub(crate) fn big_compose_text(services: usize) -> String {
     let mut text = String::from("x-base: &base\n  restart: always\nservices:\n");
     for i in 0..services {
         let service = match i % 4 {
