@@ -55,7 +55,7 @@ fn plain(path: &str, old: &str, new: &str) -> String {
 }
 
 /// The diff as `similar` makes it.
-pub(crate) fn with_similar(path: &str, old: &str, new: &str) -> String {
+fn with_similar(path: &str, old: &str, new: &str) -> String {
     TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(CONTEXT)
@@ -97,7 +97,7 @@ fn lines(text: &str) -> Vec<&str> {
 }
 
 /// Old lines replaced by new lines (either side may be empty).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 struct Run {
     old: Range<usize>,
     new: Range<usize>,
