@@ -197,10 +197,20 @@ fn load_fixed(
     Ok((candidate, found))
 }
 
-/// How a big file's fixed text is to be parsed in pieces on `threads` threads: cut where the
-/// text parsed last time (`before`) shows entries begin, moved by the edits. The fixer's own
-/// cost, on the cores `check` leaves idle.
-fn reparse_plan(before: &Tree, text: &str, moved: &Moved, threads: usize) -> Option<PiecePlan> {
+/// How a file's fixed text is to be parsed: in pieces, those the edits left alone copied from
+/// the tree of the text before (`before`), the others parsed on `threads` threads. Failing
+/// that, a big file is cut where `before` shows entries begin, moved by the edits, and every
+/// piece is parsed. The fixer's own cost: parse only what it changed, on the cores `check`
+/// leaves idle.
+fn reparse_plan(
+    before: &Arc<Tree>,
+    text: &str,
+    moved: &Moved,
+    threads: usize,
+) -> Option<PiecePlan> {
+    if let Some(plan) = before.reuse_plan(moved, threads) {
+        return Some(plan);
+    }
     if threads < 2 || text.len() < BIG_PROJECT_BYTES {
         return None;
     }

@@ -104,12 +104,7 @@ pub fn apply_fixes_mapped<'f>(
     }
     let mut edits = taken.edits;
     edits.sort_by_key(|e| (e.range.start, e.range.end));
-    let moved = Moved {
-        edits: edits
-            .iter()
-            .map(|e| (e.range.clone(), e.content.len()))
-            .collect(),
-    };
+    let moved = Moved::new(edits.iter().map(|e| (e.range.clone(), e.content.len())));
     (splice(text, &edits), count, moved)
 }
 
@@ -118,23 +113,59 @@ pub fn apply_fixes_mapped<'f>(
 pub struct Moved {
     /// Each edit's range in the text before, and the length of what replaced it, in order.
     edits: Vec<(Range<usize>, usize)>,
+    /// How far the bytes after each edit moved: the sum of the growths up to it.
+    moved_after: Vec<isize>,
 }
 
 impl Moved {
+    /// `edits`: ranges in the text before with the length of their new content, sorted by
+    /// position and not overlapping (so their ends are in order too).
+    fn new(edits: impl Iterator<Item = (Range<usize>, usize)>) -> Moved {
+        let edits: Vec<(Range<usize>, usize)> = edits.collect();
+        let mut total = 0isize;
+        let moved_after = edits
+            .iter()
+            .map(|(range, new_len)| {
+                total += *new_len as isize - range.len() as isize;
+                total
+            })
+            .collect();
+        Moved { edits, moved_after }
+    }
+
     /// Where the byte at `offset` went, or `None` when an edit touches it (replaces it,
     /// inserts before it or ends just before it).
     pub fn map(&self, offset: usize) -> Option<usize> {
-        let mut at = offset;
-        for (range, new_len) in &self.edits {
-            if range.start > offset {
-                break;
-            }
-            if range.end >= offset {
-                return None;
-            }
-            at = at + new_len - range.len();
+        let before = self
+            .edits
+            .partition_point(|(range, _)| range.start <= offset);
+        if before == 0 {
+            return Some(offset);
         }
-        Some(at)
+        if self.edits[before - 1].0.end >= offset {
+            return None;
+        }
+        offset.checked_add_signed(self.moved_after[before - 1])
+    }
+
+    /// Whether no edit touches the bytes `range`, its ends included (an insertion at either
+    /// end counts): those bytes are then the same in the new text, at
+    /// [`map`](Moved::map)`(range.start)`.
+    pub fn untouched(&self, range: Range<usize>) -> bool {
+        let starting_by_end = self
+            .edits
+            .partition_point(|(edit, _)| edit.start <= range.end);
+        starting_by_end == 0 || self.edits[starting_by_end - 1].0.end < range.start
+    }
+}
+
+impl crate::yaml::Edits for Moved {
+    fn map(&self, offset: usize) -> Option<usize> {
+        Moved::map(self, offset)
+    }
+
+    fn untouched(&self, range: Range<usize>) -> bool {
+        Moved::untouched(self, range)
     }
 }
 
@@ -300,6 +331,36 @@ mod tests {
             assert_eq!(moved.map(touched), None, "{touched}");
         }
         assert_eq!(moved.map(10), Some(11), "the end moves too");
+    }
+
+    #[test]
+    fn untouched_ranges_are_the_same_bytes_in_the_new_text() {
+        // Edits at 2 (insert), 5..7 (replace) and 9 (insert); every range of the text is
+        // asked, against a byte-by-byte comparison.
+        let text = "0123456789";
+        let fixes = [
+            fix(vec![Edit::insert(2, "ab")]),
+            fix(vec![Edit::replace(5..7, "x")]),
+            fix(vec![Edit::insert(9, "cd")]),
+        ];
+        let (out, _, moved) = apply_fixes_mapped(text, &fixes);
+        assert_eq!(out, "01ab234x78cd9");
+        let mut untouched = 0;
+        for start in 0..=text.len() {
+            for end in start..=text.len() {
+                let touching = [2..2, 5..7, 9..9]
+                    .iter()
+                    .any(|edit| edit.start <= end && edit.end >= start);
+                assert_eq!(moved.untouched(start..end), !touching, "{start}..{end}");
+                if !touching {
+                    untouched += 1;
+                    let at = moved.map(start).expect("an untouched start has a place");
+                    assert_eq!(&out[at..at + end - start], &text[start..end]);
+                }
+            }
+        }
+        // 0..0, 0..1, 1..1, 3..3, 3..4, 4..4, 8..8 and 10..10.
+        assert_eq!(untouched, 8);
     }
 
     #[test]

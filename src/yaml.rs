@@ -413,6 +413,17 @@ impl Tree {
         key: NodeId,
         keys: &mut Option<std::collections::HashSet<String>>,
     ) -> Result<(), ParseError> {
+        // A piece's alias to an anchor of an earlier piece has no value yet, so whether it
+        // repeats a key is unknown: the piece is refused (and the whole text parsed).
+        if matches!(
+            self.nodes[key.index()].kind,
+            NodeKind::Alias(NodeId::PENDING)
+        ) {
+            return Err(ParseError {
+                offset: self.nodes[key.index()].span.start,
+                message: "an alias to another piece as a key".into(),
+            });
+        }
         let Some(new_key) = self.scalar_value(key) else {
             return Ok(());
         };
@@ -862,7 +873,7 @@ fn parse_int(value: &str) -> Option<i64> {
 }
 
 mod pieces;
-pub use pieces::PiecePlan;
+pub use pieces::{Edits, PiecePlan};
 
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,8 @@ pub struct Loc {
 #[derive(Debug)]
 pub struct ComposeFile {
     pub path: PathBuf,
-    pub tree: Tree,
+    /// Shared: the fixer copies what its edits left alone from it into the next parse.
+    pub tree: Arc<Tree>,
     /// Root mapping of the first non-empty document.
     pub root: Option<NodeId>,
     /// Root mappings of every non-empty document (Compose merges them in order).

@@ -327,7 +327,7 @@ impl Loader<'_> {
         }
         self.project.files.push(ComposeFile {
             path: path.to_path_buf(),
-            tree,
+            tree: Arc::new(tree),
             root,
             roots,
             env,

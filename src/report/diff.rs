@@ -268,4 +268,4 @@ impl std::fmt::Display for HunkRange<'_> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,6 +8,11 @@
 //! is then a block mapping of its own, parsed on a thread, and the pieces' entries are
 //! appended to the mappings they belong to.
 //!
+//! Most of the fixed text is the text before, byte for byte: a piece the edits did not touch
+//! is not parsed again but copied from the first tree, its offsets moved by what the edits
+//! before it added ([`Tree::reuse_plan`]). Only the pieces with edits are parsed, so the fixer
+//! parses about what it changed.
+//!
 //! Joining is refused, and the whole text parsed at once, whenever a piece could mean
 //! anything else in the whole text: a piece that does not parse, whose first key is not at
 //! its mapping's indentation, that holds a document marker, an alias into an ancestor or
@@ -18,29 +23,78 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::{NodeId, NodeKind, ParseError, ScalarStyle, Tree};
+use super::{Node, NodeId, NodeKind, ParseError, Scalar, ScalarStyle, ScalarValue, Tree};
 
 /// Where a text may be cut into pieces, as offsets of line starts ([`Tree::piece_plan`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PiecePlan {
     /// Lines where entries of the biggest top-level mapping start a piece, in order.
     pub nested: Vec<usize>,
     /// The line of the top-level entry after that mapping, if there is one.
     pub tail: Option<usize>,
+    /// The pieces the tree of the text before edits holds byte for byte, copied from it
+    /// instead of parsed again ([`Tree::reuse_plan`]); `None`: every piece is parsed.
+    kept: Option<KeptPieces>,
+    /// How many threads parse the pieces, the caller's included.
+    threads: usize,
+}
+
+/// The pieces of a plan that edits left alone, in the tree parsed before them.
+#[derive(Debug, Clone)]
+struct KeptPieces {
+    before: Arc<Tree>,
+    /// One for each piece after the head (the nested pieces, then the tail).
+    pieces: Vec<Option<Kept>>,
+}
+
+/// Entries of a mapping of the tree before, whose bytes are the same in the new text.
+#[derive(Debug, Clone)]
+struct Kept {
+    mapping: NodeId,
+    entries: Range<usize>,
+    /// The piece in the text before: from the line of its first key to the next piece.
+    bytes: Range<usize>,
+    /// What to add to an offset in the text before to get its offset in the new text.
+    shift: isize,
 }
 
 impl PiecePlan {
+    /// Cuts at these lines, every piece parsed, a thread for each.
+    pub fn new(nested: Vec<usize>, tail: Option<usize>) -> PiecePlan {
+        let threads = nested.len() + 1 + usize::from(tail.is_some());
+        PiecePlan {
+            nested,
+            tail,
+            kept: None,
+            threads,
+        }
+    }
+
     /// The plan with every offset moved by `map` (to the text after some edits); `None` when
     /// an offset has no place there.
     pub fn map(&self, map: impl Fn(usize) -> Option<usize>) -> Option<PiecePlan> {
-        Some(PiecePlan {
-            nested: self.nested.iter().map(|&o| map(o)).collect::<Option<_>>()?,
-            tail: match self.tail {
-                Some(o) => Some(map(o)?),
-                None => None,
-            },
-        })
+        let nested = self.nested.iter().map(|&o| map(o)).collect::<Option<_>>()?;
+        let tail = match self.tail {
+            Some(o) => Some(map(o)?),
+            None => None,
+        };
+        Some(PiecePlan::new(nested, tail))
     }
+
+    /// How many pieces are copied from the tree before instead of parsed.
+    pub fn kept_pieces(&self) -> usize {
+        self.kept
+            .as_ref()
+            .map_or(0, |k| k.pieces.iter().flatten().count())
+    }
+}
+
+/// Where the bytes of a text went in a new text made from it by edits.
+pub trait Edits {
+    /// Where the byte at `offset` went, or `None` when an edit touches it.
+    fn map(&self, offset: usize) -> Option<usize>;
+    /// Whether no edit touches the bytes `range`, its ends included.
+    fn untouched(&self, range: Range<usize>) -> bool;
 }
 
 /// A piece after its parse: its tree and the aliases it could not resolve alone.
@@ -53,23 +107,11 @@ impl Tree {
     /// Where this tree's text can be cut into `pieces` pieces of about the same size, or
     /// `None` when it cannot (a text of several documents, a flow or small top level).
     pub fn piece_plan(&self, pieces: usize) -> Option<PiecePlan> {
-        if pieces < 2 || self.documents.len() != 1 {
+        if pieces < 2 {
             return None;
         }
-        let root = self.documents[0]?;
-        let NodeKind::Mapping {
-            entries: top,
-            flow: false,
-        } = &self.node(root).kind
-        else {
-            return None;
-        };
-        let (index, biggest) = top
-            .iter()
-            .map(|(_, v)| *v)
-            .enumerate()
-            .filter(|(_, v)| self.is_block_mapping(*v))
-            .max_by_key(|(_, v)| self.span(*v).len())?;
+        let (index, biggest) = self.biggest_block_mapping()?;
+        let top = self.own_entries(self.documents[0]?)?;
         let NodeKind::Mapping { entries, .. } = &self.node(biggest).kind else {
             return None;
         };
@@ -93,14 +135,132 @@ impl Tree {
                 }
             }
         }
-        let tail = match top.get(index + 1) {
-            Some((key, _)) if !self.ends_in_block_scalar(biggest) => {
-                Some(self.key_line_start(*key)?)
-            }
-            Some(_) => return None,
+        let tail = self.tail_line(top, index, biggest)?;
+        (!nested.is_empty()).then(|| PiecePlan::new(nested, tail))
+    }
+
+    /// How to parse the text this tree was parsed from after `edits`, on `threads` threads:
+    /// cut at the entries of the biggest top-level mapping (`services:`) and at the top-level
+    /// key after it, where the edits left the line starts alone. The pieces the edits did not
+    /// touch are copied from this tree; the others are parsed, in about `threads` parts of
+    /// the same size. `None` when the text cannot be cut (see [`Tree::piece_plan`]) or no
+    /// piece is left alone.
+    pub fn reuse_plan(self: &Arc<Tree>, edits: &impl Edits, threads: usize) -> Option<PiecePlan> {
+        let (index, biggest) = self.biggest_block_mapping()?;
+        let root = self.documents[0]?;
+        let top = self.own_entries(root)?;
+        let entries = self.own_entries(biggest)?;
+        let tail = match self.tail_line(top, index, biggest)? {
+            Some(line) => Some((line, edits.map(line)?)),
             None => None,
         };
-        (!nested.is_empty()).then_some(PiecePlan { nested, tail })
+        // (line in the text before, line in the new text, first entry of the piece)
+        let mut cuts: Vec<(usize, usize, usize)> = Vec::new();
+        for (at, pair) in entries.windows(2).enumerate() {
+            let [(_, before), (key, _)] = pair else {
+                continue;
+            };
+            if self.ends_in_block_scalar(*before) {
+                continue;
+            }
+            if let Some(line) = self.key_line_start(*key)
+                && let Some(new) = edits.map(line)
+            {
+                cuts.push((line, new, at + 1));
+            }
+        }
+        let nested_end = tail.map_or(self.text.len(), |(line, _)| line);
+        // Whether each nested piece (from a cut to the next) is left alone, and its size.
+        let piece_ends = cuts.iter().skip(1).map(|c| c.0).chain([nested_end]);
+        let nested: Vec<(usize, bool)> = cuts
+            .iter()
+            .zip(piece_ends)
+            .map(|(&(from, _, _), to)| (to - from, edits.untouched(from..to)))
+            .collect();
+        let tail_kept = tail.is_some_and(|(line, _)| edits.untouched(line..self.text.len()));
+        if !nested.iter().any(|&(_, kept)| kept) && !tail_kept {
+            return None;
+        }
+        // Neighbouring pieces of one kind become one; parsed ones stop growing past their
+        // share of the bytes to parse, so that every thread gets some.
+        let parsed: usize = nested.iter().filter(|p| !p.1).map(|p| p.0).sum();
+        let share = parsed.div_ceil(threads.max(1)).max(1);
+        let mut plan = PiecePlan::new(Vec::new(), None);
+        let mut kept = Vec::new();
+        let mut grown = 0;
+        for (at, &(size, left_alone)) in nested.iter().enumerate() {
+            let (old, new, entry) = cuts[at];
+            let same_kind = kept
+                .last()
+                .is_some_and(|k: &Option<Kept>| k.is_some() == left_alone);
+            if same_kind && (left_alone || grown < share) {
+                if let Some(Some(k)) = kept.last_mut() {
+                    k.entries.end = cuts.get(at + 1).map_or(entries.len(), |c| c.2);
+                    k.bytes.end = old + size;
+                }
+                grown += size;
+                continue;
+            }
+            plan.nested.push(new);
+            grown = size;
+            kept.push(left_alone.then(|| Kept {
+                mapping: biggest,
+                entries: entry..cuts.get(at + 1).map_or(entries.len(), |c| c.2),
+                bytes: old..old + size,
+                shift: new as isize - old as isize,
+            }));
+        }
+        if let Some((old, new)) = tail {
+            plan.tail = Some(new);
+            kept.push(tail_kept.then(|| Kept {
+                mapping: root,
+                entries: index + 1..top.len(),
+                bytes: old..self.text.len(),
+                shift: new as isize - old as isize,
+            }));
+        }
+        plan.threads = threads.max(1);
+        plan.kept = Some(KeptPieces {
+            before: self.clone(),
+            pieces: kept,
+        });
+        Some(plan)
+    }
+
+    /// The line of the top-level key after the biggest mapping (the `index`th of `top`), where
+    /// the tail piece starts: `Some(None)` when there is none, `None` when the text cannot be
+    /// cut there.
+    fn tail_line(
+        &self,
+        top: &[(NodeId, NodeId)],
+        index: usize,
+        biggest: NodeId,
+    ) -> Option<Option<usize>> {
+        match top.get(index + 1) {
+            Some((key, _)) if !self.ends_in_block_scalar(biggest) => {
+                Some(Some(self.key_line_start(*key)?))
+            }
+            Some(_) => None,
+            None => Some(None),
+        }
+    }
+
+    /// The index among the top-level entries and the value of the biggest block mapping at the
+    /// top of a single-document block mapping.
+    fn biggest_block_mapping(&self) -> Option<(usize, NodeId)> {
+        if self.documents.len() != 1 {
+            return None;
+        }
+        let root = self.documents[0]?;
+        if !self.is_block_mapping(root) {
+            return None;
+        }
+        self.own_entries(root)?
+            .iter()
+            .map(|(_, v)| *v)
+            .enumerate()
+            .filter(|(_, v)| self.is_block_mapping(*v))
+            .max_by_key(|(_, v)| self.span(*v).len())
     }
 
     /// [`Tree::parse`], with the pieces of `plan` parsed on threads of their own when they can
@@ -220,6 +380,119 @@ impl Tree {
         Some(())
     }
 
+    /// Appends the entries `kept` of a mapping of `before` (the tree of the text before
+    /// edits that left their bytes alone) as [`append`](Tree::append) appends a parsed piece
+    /// of the same bytes: their nodes copied, moved to their place in the new text, and their
+    /// aliases to anchors outside them looked up by name among the pieces before.
+    fn append_kept(
+        &mut self,
+        before: &Tree,
+        kept: &Kept,
+        into: NodeId,
+        open: &[NodeId],
+        anchors: &mut HashMap<String, NodeId>,
+        cut_after: bool,
+    ) -> Option<()> {
+        let entries = before
+            .own_entries(kept.mapping)?
+            .get(kept.entries.clone())?;
+        let (&(first_key, _), &(_, last_value)) = (entries.first()?, entries.last()?);
+        let column = {
+            let start = before.span(first_key).start;
+            start - indented_line_start(&before.text, start)?
+        };
+        if (cut_after && before.ends_in_block_scalar(last_value))
+            || column != self.first_key_column(into)?
+        {
+            return None;
+        }
+        // A subtree's nodes are numbered in a row (a node before its children), so the
+        // entries' nodes are those from the first key to the last node under the last value.
+        let (first, last) = (
+            first_key.index(),
+            before.last_descendant(last_value).index(),
+        );
+        let offset = u32::try_from(self.nodes.len()).ok()?;
+        let inside = |id: NodeId| (first..=last).contains(&id.index());
+        let moved = |id: NodeId| NodeId(id.0 - first as u32 + offset);
+        let shift = |at: usize| at.checked_add_signed(kept.shift);
+        self.nodes.reserve(last + 1 - first);
+        for node in &before.nodes[first..=last] {
+            let kind = match &node.kind {
+                NodeKind::Scalar(scalar) => NodeKind::Scalar(Scalar {
+                    value: match &scalar.value {
+                        ScalarValue::Source(range) => {
+                            ScalarValue::Source(shift(range.start)?..shift(range.end)?)
+                        }
+                        ScalarValue::Owned(owned) => ScalarValue::Owned(owned.clone()),
+                    },
+                    style: scalar.style,
+                }),
+                NodeKind::Sequence { items, flow } => NodeKind::Sequence {
+                    items: items.iter().map(|&i| moved(i)).collect(),
+                    flow: *flow,
+                },
+                NodeKind::Mapping { entries, flow } => NodeKind::Mapping {
+                    entries: entries.iter().map(|&(k, v)| (moved(k), moved(v))).collect(),
+                    flow: *flow,
+                },
+                NodeKind::Alias(target) if inside(*target) => NodeKind::Alias(moved(*target)),
+                // An alias that leads outside the piece: to the latest anchor of its name so
+                // far (none of the piece's own before it has that name, or it would lead
+                // there), as a parsed piece's alias is resolved.
+                NodeKind::Alias(target) => {
+                    let found = *anchors.get(before.node(*target).anchor.as_deref()?)?;
+                    if open.contains(&found) {
+                        return None;
+                    }
+                    NodeKind::Alias(found)
+                }
+            };
+            if let Some(name) = &node.anchor {
+                anchors.insert(name.clone(), NodeId(self.nodes.len() as u32));
+            }
+            self.nodes.push(Node {
+                kind,
+                span: shift(node.span.start)?..shift(node.span.end)?,
+                anchor: node.anchor.clone(),
+                tag: node.tag.clone(),
+            });
+        }
+        if let NodeKind::Mapping { entries: into, .. } = &mut self.nodes[into.index()].kind {
+            into.extend(entries.iter().map(|&(k, v)| (moved(k), moved(v))));
+        }
+        // The piece's comments (they are in the order of their places, as the nodes are).
+        let lo = before
+            .comments
+            .partition_point(|c| c.span.start < kept.bytes.start);
+        let hi = before
+            .comments
+            .partition_point(|c| c.span.start < kept.bytes.end);
+        for comment in &before.comments[lo..hi] {
+            self.comments.push(super::Comment {
+                span: shift(comment.span.start)?..shift(comment.span.end)?,
+            });
+        }
+        Some(())
+    }
+
+    /// The last node numbered under `id` (itself when it has no children).
+    fn last_descendant(&self, mut id: NodeId) -> NodeId {
+        loop {
+            match &self.node(id).kind {
+                NodeKind::Sequence { items, .. } => match items.last() {
+                    Some(last) => id = *last,
+                    None => return id,
+                },
+                NodeKind::Mapping { entries, .. } => match entries.last() {
+                    Some((_, value)) => id = *value,
+                    None => return id,
+                },
+                NodeKind::Scalar(_) | NodeKind::Alias(_) => return id,
+            }
+        }
+    }
+
     /// Whether the last thing written in `id` is a block scalar (`|`, `>`). Such a scalar's
     /// span runs on to where the next token starts: a cut right after it would end it
     /// elsewhere than the whole parse does.
@@ -283,33 +556,37 @@ fn join_pieces(source: &Arc<str>, plan: &PiecePlan) -> Option<Tree> {
     {
         return None;
     }
-    let mut ranges: Vec<Range<usize>> = std::iter::once(0)
-        .chain(cuts.iter().copied())
-        .zip(cuts.iter().copied().chain([text.len()]))
+    let ranges: Vec<Range<usize>> = cuts
+        .iter()
+        .copied()
+        .zip(cuts.iter().skip(1).copied().chain([text.len()]))
         .map(|(from, to)| from..to)
         .collect();
-    let head_range = ranges.remove(0);
-    let (head, pieces) = std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .into_iter()
-            .map(|range| {
-                let source = source.clone();
-                scope.spawn(move || {
-                    let mut pending = Vec::new();
-                    let tree = Tree::parse_range(source, range, Some(&mut pending)).ok()?;
-                    Some(Piece { tree, pending })
-                })
-            })
-            .collect();
-        let head = Tree::parse_range(source.clone(), head_range, None).ok();
-        let pieces: Option<Vec<Piece>> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        (head, pieces)
-    });
-    let (mut tree, mut pieces) = (head?, pieces?);
-    let tail = plan.tail.and_then(|_| pieces.pop());
+    let kept = |piece: usize| {
+        plan.kept
+            .as_ref()
+            .and_then(|k| Some((&k.before, k.pieces.get(piece)?.as_ref()?)))
+    };
+    // The head and the pieces to parse, taken in turn by the threads.
+    let jobs: Vec<(Option<usize>, Range<usize>)> = std::iter::once((None, 0..first_cut))
+        .chain(
+            ranges
+                .iter()
+                .enumerate()
+                .filter(|(piece, _)| kept(*piece).is_none())
+                .map(|(piece, range)| (Some(piece), range.clone())),
+        )
+        .collect();
+    let parsed = parse_jobs(source, &jobs, plan.threads);
+    let mut head = None;
+    let mut pieces: Vec<Option<Piece>> = ranges.iter().map(|_| None).collect();
+    for ((piece, _), result) in jobs.iter().zip(parsed) {
+        match piece {
+            None => head = Some(result?.tree),
+            Some(piece) => pieces[*piece] = Some(result?),
+        }
+    }
+    let mut tree = head?;
     let [Some(root)] = tree.documents[..] else {
         return None;
     };
@@ -326,23 +603,81 @@ fn join_pieces(source: &Arc<str>, plan: &PiecePlan) -> Option<Tree> {
             anchors.insert(name.clone(), NodeId(index as u32));
         }
     }
-    let last = pieces.len().saturating_sub(1);
+    let last = ranges.len() - 1;
     for (index, piece) in pieces.into_iter().enumerate() {
-        let cut_after = index < last || tail.is_some();
-        tree.append(piece, biggest, &[root, biggest], &mut anchors, cut_after)?;
+        let is_tail = plan.tail.is_some() && index == last;
+        if is_tail {
+            tree.close_span(biggest);
+            if tree.has_duplicate_keys(biggest) {
+                return None;
+            }
+        }
+        let (into, open): (NodeId, &[NodeId]) = if is_tail {
+            (root, &[root])
+        } else {
+            (biggest, &[root, biggest])
+        };
+        let cut_after = index < last;
+        match (piece, kept(index)) {
+            (Some(piece), _) => tree.append(piece, into, open, &mut anchors, cut_after)?,
+            (None, Some((before, kept))) => {
+                tree.append_kept(before, kept, into, open, &mut anchors, cut_after)?
+            }
+            (None, None) => return None,
+        }
     }
-    tree.close_span(biggest);
-    if tree.has_duplicate_keys(biggest) {
-        return None;
-    }
-    if let Some(piece) = tail {
-        tree.append(piece, root, &[root], &mut anchors, false)?;
-        if tree.has_duplicate_keys(root) {
+    if plan.tail.is_none() {
+        tree.close_span(biggest);
+        if tree.has_duplicate_keys(biggest) {
             return None;
         }
+    } else if tree.has_duplicate_keys(root) {
+        return None;
     }
     tree.close_span(root);
     Some(tree)
+}
+
+/// Parses the ranges of `jobs` on `threads` threads (the caller's included), each as a piece
+/// of its own but the first (the head, which is the start of the text).
+fn parse_jobs(
+    source: &Arc<str>,
+    jobs: &[(Option<usize>, Range<usize>)],
+    threads: usize,
+) -> Vec<Option<Piece>> {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Relaxed);
+            let Some((piece, range)) = jobs.get(at) else {
+                break;
+            };
+            let mut pending = Vec::new();
+            let result = match piece {
+                None => Tree::parse_range(source.clone(), range.clone(), None),
+                Some(_) => Tree::parse_range(source.clone(), range.clone(), Some(&mut pending)),
+            };
+            done.push((at, result.ok().map(|tree| Piece { tree, pending })));
+        }
+        done
+    };
+    let helpers = threads.min(jobs.len()).saturating_sub(1);
+    let mut done = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
+        let mut done = work();
+        for handle in handles {
+            done.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
+        done
+    });
+    done.sort_by_key(|(at, _)| *at);
+    done.into_iter().map(|(_, piece)| piece).collect()
 }
 
 /// Whether a line of `text` opens with `---` or `...` (a document marker: the whole parse

@@ -116,10 +116,11 @@ fn the_fixers_changes_give_the_diff_similar_gives() {
 }
 
 /// A small deterministic generator (xorshift), so that a failure can be replayed.
-struct Random(u64);
+/// A xorshift generator: the same cases on every run.
+pub(crate) struct Random(pub(crate) u64);
 
 impl Random {
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;

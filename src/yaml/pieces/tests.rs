@@ -1,4 +1,5 @@
 use super::*;
+use crate::report::diff::tests::Random;
 
 /// Whether two trees hold the same nodes (kinds, spans, values, anchors, tags), reached in
 /// the same way from their documents, and the same comments. Node ids may differ.
@@ -181,10 +182,7 @@ fn every_cut_of(text: &str) {
             if tail.is_some_and(|t| t <= cut) {
                 continue;
             }
-            let plan = PiecePlan {
-                nested: vec![cut],
-                tail,
-            };
+            let plan = PiecePlan::new(vec![cut], tail);
             assert_same_answer(text, &plan);
             let source: Arc<str> = Arc::from(text);
             joined += usize::from(join_pieces(&source, &plan).is_some());
@@ -209,30 +207,26 @@ fn what_only_the_whole_text_refuses_is_refused() {
         ("services:\n  a:\n    image: x\n...\n  b: {}\n", "...\n"),
         ("services:\n  a:\n    image: x\n   b: {}\n", "   b:"),
         ("services:\n  a:\n    image: x\nb: {}\n  c: {}\n", "  c:"),
+        // An alias to an earlier piece as a key, the same key as the next (it panicked once).
+        (
+            "services:\n  a:\n    image: &k x\n  b:\n    *k : 1\n    x: 2\n",
+            "  b:",
+        ),
     ];
     for (text, at) in cases {
-        let plan = PiecePlan {
-            nested: vec![cut(text, at)],
-            tail: None,
-        };
+        let plan = PiecePlan::new(vec![cut(text, at)], None);
         assert_same_answer(text, &plan);
         let source: Arc<str> = Arc::from(text);
         assert!(join_pieces(&source, &plan).is_none(), "{text}");
     }
     // A piece that ends in a block scalar, with another piece after it.
     let text = "services:\n  a:\n    image: x\n  b:\n    command: |\n      run\nnetworks: {}\n";
-    let plan = PiecePlan {
-        nested: vec![cut(text, "  b:")],
-        tail: Some(cut(text, "networks:")),
-    };
+    let plan = PiecePlan::new(vec![cut(text, "  b:")], Some(cut(text, "networks:")));
     assert_same_answer(text, &plan);
     assert!(join_pieces(&Arc::from(text), &plan).is_none());
     // An alias to an anchor of an earlier piece is joined, to that anchor.
     let text = "services:\n  a: &one\n    image: x\n  b: *one\n";
-    let plan = PiecePlan {
-        nested: vec![cut(text, "  b:")],
-        tail: None,
-    };
+    let plan = PiecePlan::new(vec![cut(text, "  b:")], None);
     let source: Arc<str> = Arc::from(text);
     let joined = join_pieces(&source, &plan).expect("joined");
     same_tree(&Tree::parse(text).unwrap(), &joined).unwrap();
@@ -261,4 +255,112 @@ fn corpus_files_are_joined_into_the_whole_parse_tree() {
     }
     eprintln!("{joined} plans joined");
     assert!(joined > 0, "no plan was joined");
+}
+
+/// `text` with `count` edits at random places, drawn from what fixes insert and from what
+/// breaks a text (line breaks, indentation, anchors, aliases, document markers); and where
+/// its bytes went.
+fn edited(text: &str, random: &mut Random, count: usize) -> (String, crate::fix::Moved) {
+    use crate::fix::{Applicability, Edit, Fix, apply_fixes_mapped};
+    const INSERTS: [&str; 12] = [
+        "127.0.0.1:",
+        "\n      host_ip: 127.0.0.1",
+        " # note",
+        "x",
+        "\n",
+        "  ",
+        "&img1 ",
+        "*defaults",
+        ": ",
+        "\n---\n",
+        "\"",
+        "",
+    ];
+    let fixes: Vec<Fix> = (0..count)
+        .filter_map(|_| {
+            let at = random.below(text.len() + 1);
+            let end = (at + random.below(4)).min(text.len());
+            if !text.is_char_boundary(at) || !text.is_char_boundary(end) {
+                return None;
+            }
+            let content = INSERTS[random.below(INSERTS.len())];
+            let edit = Edit::replace(at..end, content);
+            Some(Fix::new("t", Applicability::Safe, vec![edit]))
+        })
+        .collect();
+    let (new, _, moved) = apply_fixes_mapped(text, &fixes);
+    (new, moved)
+}
+
+#[test]
+fn edited_texts_joined_from_kept_and_parsed_pieces_are_the_whole_parse() {
+    let mut random = Random(0x2545_f491_4f6c_dd1d);
+    let mut texts: Vec<String> = ["\n", "\r\n"]
+        .iter()
+        .map(|eol| compose_text(30, eol))
+        .collect();
+    texts.extend(
+        crate::yaml::tests::corpus_texts()
+            .into_iter()
+            .map(|(_, text)| text),
+    );
+    let (mut joined, mut kept, mut refused) = (0, 0, 0);
+    for text in &texts {
+        let Ok(tree) = Tree::parse(text.as_str()) else {
+            continue;
+        };
+        let tree = Arc::new(tree);
+        for case in 0..12 {
+            let (new, moved) = edited(text, &mut random, 1 + case % 4);
+            let threads = 1 + case % 3;
+            let Some(plan) = tree.reuse_plan(&moved, threads) else {
+                continue;
+            };
+            assert!(plan.kept_pieces() > 0);
+            assert_same_answer(&new, &plan);
+            match join_pieces(&Arc::from(new.as_str()), &plan) {
+                Some(_) => {
+                    joined += 1;
+                    kept += plan.kept_pieces();
+                }
+                None => refused += 1,
+            }
+        }
+    }
+    eprintln!("{joined} joined ({kept} kept pieces), {refused} refused");
+    // Most edits land inside a service and leave the others alone; some break the text, and
+    // their plans must be refused (the whole parse's error is the answer).
+    assert!(joined >= 24, "{joined} joined");
+    assert!(refused > 0, "no plan was refused");
+}
+
+#[test]
+fn a_kept_piece_is_refused_when_the_edits_change_what_it_refers_to() {
+    let text = "x-a: &defaults\n  restart: always\nservices:\n  a:\n    image: x\n  b:\n    <<: *defaults\n    image: y\n";
+    let tree = Arc::new(Tree::parse(text).unwrap());
+    let rename = text.find("&defaults").unwrap() + 1..text.find("&defaults").unwrap() + 9;
+    for (range, content, joins) in [
+        // The anchor renamed: the kept piece's alias leads nowhere (the whole parse's error).
+        (rename.clone(), "other", false),
+        // A second anchor of the name, in an edited piece before it: the alias leads there.
+        (
+            text.find("    image: x").unwrap()..text.find("    image: x").unwrap(),
+            "    l: &defaults {}\n",
+            true,
+        ),
+        // An edit elsewhere in the head: the alias leads to the anchor, moved.
+        (0..0, "# head\n", true),
+    ] {
+        let fix = crate::fix::Fix::new(
+            "t",
+            crate::fix::Applicability::Safe,
+            vec![crate::fix::Edit::replace(range, content)],
+        );
+        let (new, _, moved) = crate::fix::apply_fixes_mapped(text, [&fix]);
+        let plan = tree.reuse_plan(&moved, 1).expect("a plan");
+        assert_eq!(plan.kept_pieces(), 1, "{new}");
+        assert_same_answer(&new, &plan);
+        let source: Arc<str> = Arc::from(new.as_str());
+        assert_eq!(join_pieces(&source, &plan).is_some(), joins, "{new}");
+    }
 }
