@@ -264,7 +264,27 @@ pub fn check_project(
             &options.config.catalogue,
             &options.config.settings,
         );
-        rule_findings(&ctx, options, Rules::Fixable, fixer_threads(&project))
+        let fixable = rule_findings(&ctx, options, Rules::Fixable, fixer_threads(&project));
+        let applicable = |d: &Diagnostic| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.is_applied(options.unsafe_fixes))
+        };
+        if !fixable.iter().any(applicable) {
+            // Nothing to fix (most projects): the other rules complete the findings, in the
+            // same context (what it worked out for the first rules is not worked out again).
+            let mut found = fixable;
+            found.extend(rule_findings(&ctx, options, Rules::NotFixable, 1));
+            let diagnostics = finish(&project, options, found, Completeness::AllRules);
+            return Ok(outcome(
+                originals,
+                &project,
+                diagnostics,
+                HashMap::new(),
+                Vec::new(),
+            ));
+        }
+        fixable
     };
     let mut current = project;
     let mut complete: Option<Vec<Diagnostic>> = None;
