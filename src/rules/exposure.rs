@@ -63,15 +63,16 @@ pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
             } else {
                 Applicability::Safe
             };
+            // An entry reported already only gains this service's name.
+            if reported.also_used_by(binding, service, out) {
+                continue;
+            }
             let message = format!(
                 "service `{}` publishes port {} on every interface; it is {}",
                 service.name,
                 describe_port(binding),
                 sensitive.describe()
             );
-            if reported.also_used_by(binding, service, out) {
-                continue;
-            }
             out.push(diagnostic(
                 ctx,
                 SENSITIVE_META,
@@ -103,14 +104,14 @@ pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            if reported.also_used_by(binding, service, out) {
+                continue;
+            }
             let message = format!(
                 "service `{}` publishes port {} on every interface",
                 service.name,
                 describe_port(binding)
             );
-            if reported.also_used_by(binding, service, out) {
-                continue;
-            }
             out.push(diagnostic(
                 ctx,
                 ALL_INTERFACES_META,

@@ -103,6 +103,68 @@ struct Piece {
     pending: Vec<(NodeId, String)>,
 }
 
+/// A piece checked and numbered for its place after `offset` nodes of the joined tree.
+struct Placed {
+    tree: Tree,
+    /// Its aliases to anchors of the pieces before, by their ids in the joined tree.
+    pending: Vec<(NodeId, String)>,
+    top_entries: Vec<(NodeId, NodeId)>,
+    /// Its nodes with an anchor, by index in `tree`.
+    anchored: Vec<usize>,
+    offset: u32,
+}
+
+impl Piece {
+    /// Checks that the piece is a block mapping whose keys sit at `column` (its mapping's
+    /// indentation), that does not end in a block scalar when another piece follows
+    /// (`cut_after`), and renumbers its nodes to follow `offset` nodes: the part of joining
+    /// that does not depend on the other pieces, done on the threads.
+    fn place(self, offset: u32, column: usize, cut_after: bool) -> Option<Placed> {
+        let Piece { mut tree, pending } = self;
+        let [Some(top)] = tree.documents[..] else {
+            return None;
+        };
+        let top_node = tree.node(top);
+        if (cut_after && tree.ends_in_block_scalar(top))
+            || !tree.is_block_mapping(top)
+            || top_node.anchor.is_some()
+            || top_node.tag.is_some()
+            || tree.first_key_column(top)? != column
+        {
+            return None;
+        }
+        offset.checked_add(u32::try_from(tree.nodes.len()).ok()?)?;
+        let moved = |id: NodeId| NodeId(id.0 + offset);
+        let mut anchored = Vec::new();
+        for (index, node) in tree.nodes.iter_mut().enumerate() {
+            match &mut node.kind {
+                NodeKind::Sequence { items, .. } => items.iter_mut().for_each(|i| *i = moved(*i)),
+                NodeKind::Mapping { entries, .. } => entries.iter_mut().for_each(|(k, v)| {
+                    *k = moved(*k);
+                    *v = moved(*v);
+                }),
+                NodeKind::Alias(target) if *target != NodeId::PENDING => *target = moved(*target),
+                NodeKind::Alias(_) | NodeKind::Scalar(_) => {}
+            }
+            if node.anchor.is_some() {
+                anchored.push(index);
+            }
+        }
+        let top_entries = tree.own_entries(top)?.to_vec();
+        let pending = pending
+            .into_iter()
+            .map(|(alias, name)| (moved(alias), name))
+            .collect();
+        Some(Placed {
+            tree,
+            pending,
+            top_entries,
+            anchored,
+            offset,
+        })
+    }
+}
+
 impl Tree {
     /// Where this tree's text can be cut into `pieces` pieces of about the same size, or
     /// `None` when it cannot (a text of several documents, a flow or small top level).
@@ -314,69 +376,44 @@ impl Tree {
         Some(start - indented_line_start(&self.text, start)?)
     }
 
-    /// Appends a piece: its nodes after this tree's, the entries of its top mapping to
-    /// `into`'s. `open` are the mappings the piece sits in: no alias may lead to them.
-    /// `cut_after` tells that another piece follows it.
-    fn append(
+    /// Appends a placed piece: its nodes after this tree's (where [`place`] numbered them),
+    /// the entries of its top mapping to `into`'s, and its aliases to anchors of the pieces
+    /// before resolved. `open` are the mappings the piece sits in: no alias may lead to them.
+    fn attach(
         &mut self,
-        piece: Piece,
+        placed: Placed,
         into: NodeId,
         open: &[NodeId],
         anchors: &mut HashMap<String, NodeId>,
-        cut_after: bool,
     ) -> Option<()> {
-        let Piece { tree, pending } = piece;
-        let [Some(top)] = tree.documents[..] else {
-            return None;
-        };
-        let top_node = tree.node(top);
-        if (cut_after && tree.ends_in_block_scalar(top))
-            || !tree.is_block_mapping(top)
-            || top_node.anchor.is_some()
-            || top_node.tag.is_some()
-            || tree.first_key_column(top)? != self.first_key_column(into)?
-        {
+        let Placed {
+            mut tree,
+            pending,
+            top_entries,
+            anchored,
+            offset,
+        } = placed;
+        if self.nodes.len() != offset as usize {
             return None;
         }
         // The pieces before this one define the anchors its own aliases could not find.
-        let mut resolved = Vec::with_capacity(pending.len());
         for (alias, name) in pending {
             let target = *anchors.get(&name)?;
             if open.contains(&target) {
                 return None;
             }
-            resolved.push((alias, target));
+            tree.nodes[alias.index() - offset as usize].kind = NodeKind::Alias(target);
         }
-        let offset = u32::try_from(self.nodes.len()).ok()?;
-        let moved = |id: NodeId| NodeId(id.0 + offset);
-        let top_entries: Vec<(NodeId, NodeId)> = match &top_node.kind {
-            NodeKind::Mapping { entries, .. } => {
-                entries.iter().map(|&(k, v)| (moved(k), moved(v))).collect()
+        for local in anchored {
+            if let Some(name) = &tree.nodes[local].anchor {
+                anchors.insert(name.clone(), NodeId(offset + local as u32));
             }
-            _ => return None,
-        };
-        for mut node in tree.nodes {
-            match &mut node.kind {
-                NodeKind::Sequence { items, .. } => items.iter_mut().for_each(|i| *i = moved(*i)),
-                NodeKind::Mapping { entries, .. } => entries.iter_mut().for_each(|(k, v)| {
-                    *k = moved(*k);
-                    *v = moved(*v);
-                }),
-                NodeKind::Alias(target) if *target != NodeId::PENDING => *target = moved(*target),
-                NodeKind::Alias(_) | NodeKind::Scalar(_) => {}
-            }
-            if let Some(name) = &node.anchor {
-                anchors.insert(name.clone(), NodeId(self.nodes.len() as u32));
-            }
-            self.nodes.push(node);
         }
-        for (alias, target) in resolved {
-            self.nodes[moved(alias).index()].kind = NodeKind::Alias(target);
-        }
+        self.nodes.append(&mut tree.nodes);
         if let NodeKind::Mapping { entries, .. } = &mut self.nodes[into.index()].kind {
             entries.extend(top_entries);
         }
-        self.comments.extend(tree.comments);
+        self.comments.append(&mut tree.comments);
         Some(())
     }
 
@@ -571,14 +608,8 @@ fn join_pieces(source: &Arc<str>, plan: &PiecePlan) -> Option<Tree> {
         .collect();
     let mut done = run_jobs(source, &jobs, plan.threads).into_iter();
     let head = done.next()?.map(|piece| piece.tree);
-    let pieces: Vec<Option<Piece>> = done.collect();
-    let mut tree = head?;
-    // Every piece's nodes go after the head's: one allocation instead of a dozen copies.
-    let (nodes, comments) = pieces.iter().flatten().fold((0, 0), |(n, c), p| {
-        (n + p.tree.nodes.len(), c + p.tree.comments.len())
-    });
-    tree.nodes.reserve_exact(nodes);
-    tree.comments.reserve_exact(comments);
+    let pieces: Option<Vec<Piece>> = done.collect();
+    let (mut tree, pieces) = (head?, pieces?);
     let [Some(root)] = tree.documents[..] else {
         return None;
     };
@@ -589,27 +620,50 @@ fn join_pieces(source: &Arc<str>, plan: &PiecePlan) -> Option<Tree> {
     if tree.ends_in_block_scalar(root) {
         return None;
     }
+    let last = ranges.len() - 1;
+    let is_tail = |index: usize| plan.tail.is_some() && index == last;
+    // The column of the keys of the mapping each piece goes into.
+    let columns = (
+        tree.first_key_column(biggest)?,
+        match plan.tail {
+            Some(_) => tree.first_key_column(root)?,
+            None => 0,
+        },
+    );
+    // Each piece's nodes follow the head's and those of the pieces before it.
+    let mut offsets = Vec::with_capacity(pieces.len());
+    let mut offset = u32::try_from(tree.nodes.len()).ok()?;
+    for piece in &pieces {
+        offsets.push(offset);
+        offset = offset.checked_add(u32::try_from(piece.tree.nodes.len()).ok()?)?;
+    }
+    let comments: usize = pieces.iter().map(|p| p.tree.comments.len()).sum();
+    let placed = place_pieces(pieces, &offsets, plan.threads, |index| {
+        let column = if is_tail(index) { columns.1 } else { columns.0 };
+        (column, index < last)
+    });
+    // Every piece's nodes go after the head's: one allocation instead of a dozen copies.
+    tree.nodes.reserve_exact(offset as usize - tree.nodes.len());
+    tree.comments.reserve_exact(comments);
     let mut anchors: HashMap<String, NodeId> = HashMap::new();
     for (index, node) in tree.nodes.iter().enumerate() {
         if let Some(name) = &node.anchor {
             anchors.insert(name.clone(), NodeId(index as u32));
         }
     }
-    let last = ranges.len() - 1;
-    for (index, piece) in pieces.into_iter().enumerate() {
-        let is_tail = plan.tail.is_some() && index == last;
-        if is_tail {
+    for (index, placed) in placed.into_iter().enumerate() {
+        if is_tail(index) {
             tree.close_span(biggest);
             if tree.has_duplicate_keys(biggest) {
                 return None;
             }
         }
-        let (into, open): (NodeId, &[NodeId]) = if is_tail {
+        let (into, open): (NodeId, &[NodeId]) = if is_tail(index) {
             (root, &[root])
         } else {
             (biggest, &[root, biggest])
         };
-        tree.append(piece?, into, open, &mut anchors, index < last)?;
+        tree.attach(placed?, into, open, &mut anchors)?;
     }
     if plan.tail.is_none() {
         tree.close_span(biggest);
@@ -621,6 +675,47 @@ fn join_pieces(source: &Arc<str>, plan: &PiecePlan) -> Option<Tree> {
     }
     tree.close_span(root);
     Some(tree)
+}
+
+/// [`Piece::place`] for every piece, at its offset, on `threads` threads (each a run of
+/// pieces in a row); `how(index)` gives a piece's key column and whether a piece follows it.
+fn place_pieces(
+    pieces: Vec<Piece>,
+    offsets: &[u32],
+    threads: usize,
+    how: impl Fn(usize) -> (usize, bool) + Sync,
+) -> Vec<Option<Placed>> {
+    let place = |(index, piece): (usize, Piece)| {
+        let (column, cut_after) = how(index);
+        piece.place(offsets[index], column, cut_after)
+    };
+    let runs = threads.clamp(1, pieces.len().max(1));
+    if runs == 1 {
+        return pieces.into_iter().enumerate().map(place).collect();
+    }
+    let per_run = pieces.len().div_ceil(runs);
+    let mut indexed: Vec<(usize, Piece)> = pieces.into_iter().enumerate().collect();
+    let mut chunks = Vec::new();
+    while !indexed.is_empty() {
+        let rest = indexed.split_off(per_run.min(indexed.len()));
+        chunks.push(std::mem::replace(&mut indexed, rest));
+    }
+    std::thread::scope(|scope| {
+        let mut chunks = chunks.into_iter();
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks
+            .map(|chunk| scope.spawn(|| chunk.into_iter().map(place).collect::<Vec<_>>()))
+            .collect();
+        let mut placed: Vec<Option<Placed>> = first.into_iter().map(place).collect();
+        for handle in handles {
+            placed.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
+        placed
+    })
 }
 
 /// How one piece of a text is made.
