@@ -267,38 +267,18 @@ pub fn run_on_threads(
     enabled: &dyn Fn(&RuleMeta) -> bool,
     threads: usize,
 ) -> Vec<Diagnostic> {
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     if threads <= 1 {
         return run(ctx, enabled);
     }
     let selected: Vec<&Rule> = RULES.iter().filter(|r| enabled(&r.meta)).collect();
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let at = next.fetch_add(1, Relaxed);
-            let Some(rule) = selected.get(at) else {
-                break;
-            };
-            let mut out = Vec::new();
-            run_one(rule, ctx, &mut out);
-            done.push((at, out));
-        }
-        done
-    };
-    let mut parts = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut parts = work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(more) => parts.extend(more),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        parts
-    });
-    parts.sort_by_key(|(at, _)| *at);
-    parts.into_iter().flat_map(|(_, found)| found).collect()
+    crate::pipeline::map_in_turns(&selected, threads, |rule| {
+        let mut out = Vec::new();
+        run_one(rule, ctx, &mut out);
+        out
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn run_one(rule: &Rule, ctx: &Context, out: &mut Vec<Diagnostic>) {

@@ -21,7 +21,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use crate::pipeline::map_in_turns;
 
 use super::{Node, NodeId, NodeKind, ParseError, Scalar, ScalarStyle, ScalarValue, Tree};
 
@@ -523,23 +525,11 @@ impl Tree {
     /// Whether the last thing written in `id` is a block scalar (`|`, `>`). Such a scalar's
     /// span runs on to where the next token starts: a cut right after it would end it
     /// elsewhere than the whole parse does.
-    fn ends_in_block_scalar(&self, mut id: NodeId) -> bool {
-        loop {
-            match &self.node(id).kind {
-                NodeKind::Scalar(s) => {
-                    return matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded);
-                }
-                NodeKind::Sequence { items, .. } => match items.last() {
-                    Some(last) => id = *last,
-                    None => return false,
-                },
-                NodeKind::Mapping { entries, .. } => match entries.last() {
-                    Some((_, value)) => id = *value,
-                    None => return false,
-                },
-                NodeKind::Alias(_) => return false,
-            }
-        }
+    fn ends_in_block_scalar(&self, id: NodeId) -> bool {
+        matches!(
+            &self.node(self.last_descendant(id)).kind,
+            NodeKind::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded)
+        )
     }
 
     /// Whether two scalar keys of `map` are equal (the whole parse refuses the text then).
@@ -677,44 +667,24 @@ fn join_pieces(source: &Arc<str>, plan: &PiecePlan) -> Option<Tree> {
     Some(tree)
 }
 
-/// [`Piece::place`] for every piece, at its offset, on `threads` threads (each a run of
-/// pieces in a row); `how(index)` gives a piece's key column and whether a piece follows it.
+/// [`Piece::place`] for every piece, at its offset, on `threads` threads; `how(index)` gives
+/// a piece's key column and whether a piece follows it.
 fn place_pieces(
     pieces: Vec<Piece>,
     offsets: &[u32],
     threads: usize,
     how: impl Fn(usize) -> (usize, bool) + Sync,
 ) -> Vec<Option<Placed>> {
-    let place = |(index, piece): (usize, Piece)| {
-        let (column, cut_after) = how(index);
-        piece.place(offsets[index], column, cut_after)
-    };
-    let runs = threads.clamp(1, pieces.len().max(1));
-    if runs == 1 {
-        return pieces.into_iter().enumerate().map(place).collect();
-    }
-    let per_run = pieces.len().div_ceil(runs);
-    let mut indexed: Vec<(usize, Piece)> = pieces.into_iter().enumerate().collect();
-    let mut chunks = Vec::new();
-    while !indexed.is_empty() {
-        let rest = indexed.split_off(per_run.min(indexed.len()));
-        chunks.push(std::mem::replace(&mut indexed, rest));
-    }
-    std::thread::scope(|scope| {
-        let mut chunks = chunks.into_iter();
-        let first = chunks.next().unwrap_or_default();
-        let handles: Vec<_> = chunks
-            .map(|chunk| scope.spawn(|| chunk.into_iter().map(place).collect::<Vec<_>>()))
-            .collect();
-        let mut placed: Vec<Option<Placed>> = first.into_iter().map(place).collect();
-        for handle in handles {
-            placed.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            );
-        }
-        placed
+    // Each thread takes its pieces out of their slots.
+    let slots: Vec<(usize, Mutex<Option<Piece>>)> = pieces
+        .into_iter()
+        .map(|piece| Mutex::new(Some(piece)))
+        .enumerate()
+        .collect();
+    map_in_turns(&slots, threads, |(index, slot)| {
+        let piece = slot.lock().ok()?.take()?;
+        let (column, cut_after) = how(*index);
+        piece.place(offsets[*index], column, cut_after)
     })
 }
 
@@ -730,46 +700,20 @@ enum Job<'a> {
 /// Makes the pieces of `jobs` on `threads` threads (the caller's included), in their order;
 /// `None` for a piece that does not parse.
 fn run_jobs(source: &Arc<str>, jobs: &[Job], threads: usize) -> Vec<Option<Piece>> {
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let at = next.fetch_add(1, Relaxed);
-            let Some(job) = jobs.get(at) else {
-                break;
-            };
-            let mut pending = Vec::new();
-            let piece = match job {
-                Job::Head(range) => Tree::parse_range(source.clone(), range.clone(), None)
+    map_in_turns(jobs, threads, |job| {
+        let mut pending = Vec::new();
+        match job {
+            Job::Head(range) => Tree::parse_range(source.clone(), range.clone(), None)
+                .ok()
+                .map(|tree| Piece { tree, pending }),
+            Job::Parse(range) => {
+                Tree::parse_range(source.clone(), range.clone(), Some(&mut pending))
                     .ok()
-                    .map(|tree| Piece { tree, pending }),
-                Job::Parse(range) => {
-                    Tree::parse_range(source.clone(), range.clone(), Some(&mut pending))
-                        .ok()
-                        .map(|tree| Piece { tree, pending })
-                }
-                Job::Copy(before, kept) => before.kept_piece(kept, source),
-            };
-            done.push((at, piece));
+                    .map(|tree| Piece { tree, pending })
+            }
+            Job::Copy(before, kept) => before.kept_piece(kept, source),
         }
-        done
-    };
-    let helpers = threads.min(jobs.len()).saturating_sub(1);
-    let mut done = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
-        let mut done = work();
-        for handle in handles {
-            done.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            );
-        }
-        done
-    });
-    done.sort_by_key(|(at, _)| *at);
-    done.into_iter().map(|(_, piece)| piece).collect()
+    })
 }
 
 /// Whether a line of `text` opens with `---` or `...` (a document marker: the whole parse
