@@ -357,4 +357,41 @@ mod tests {
         );
         assert_eq!(seen, ['A', 'B', 'C']);
     }
+
+    #[test]
+    fn items_taken_in_turns_come_back_in_order_on_every_thread_count() {
+        let items: Vec<u64> = (0..30).collect();
+        for threads in [1, 2, 4, 64] {
+            let threads_seen = Mutex::new(std::collections::HashSet::new());
+            // Early items take longest, so later ones finish first.
+            let out = map_in_turns(&items, threads, |&i| {
+                std::thread::sleep(Duration::from_millis(30 - i));
+                threads_seen
+                    .lock()
+                    .unwrap()
+                    .insert(std::thread::current().id());
+                i * 3
+            });
+            assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
+            let used = threads_seen.into_inner().unwrap().len();
+            assert!(
+                used <= threads.min(items.len()),
+                "{used} threads for {threads}"
+            );
+            assert_eq!(used > 1, threads > 1, "{used} threads for {threads}");
+        }
+        assert!(map_in_turns(&[] as &[u8], 4, |_| 0).is_empty());
+    }
+
+    #[test]
+    fn a_panic_in_one_item_unwinds_in_the_caller() {
+        let caught = std::panic::catch_unwind(|| {
+            map_in_turns(&[1, 2, 3, 4], 2, |&i| {
+                assert!(i != 3, "item three");
+                i
+            })
+        });
+        let payload = caught.expect_err("the panic reaches the caller");
+        assert_eq!(panic_message(payload.as_ref()), "item three");
+    }
 }

@@ -84,7 +84,8 @@ impl PiecePlan {
     }
 
     /// How many pieces are copied from the tree before instead of parsed.
-    pub fn kept_pieces(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn kept_pieces(&self) -> usize {
         self.kept
             .as_ref()
             .map_or(0, |k| k.pieces.iter().flatten().count())
@@ -135,7 +136,7 @@ impl Piece {
         {
             return None;
         }
-        offset.checked_add(u32::try_from(tree.nodes.len()).ok()?)?;
+        // The caller numbered the pieces with checked additions: no id overflows here.
         let moved = |id: NodeId| NodeId(id.0 + offset);
         let mut anchored = Vec::new();
         for (index, node) in tree.nodes.iter_mut().enumerate() {
@@ -176,9 +177,7 @@ impl Tree {
         }
         let (index, biggest) = self.biggest_block_mapping()?;
         let top = self.own_entries(self.documents[0]?)?;
-        let NodeKind::Mapping { entries, .. } = &self.node(biggest).kind else {
-            return None;
-        };
+        let entries = self.own_entries(biggest)?;
         if entries.len() < 2 * pieces {
             return None;
         }
@@ -254,12 +253,13 @@ impl Tree {
         let mut grown = 0;
         for (at, &(size, left_alone)) in nested.iter().enumerate() {
             let (old, new, entry) = cuts[at];
+            let entries_end = cuts.get(at + 1).map_or(entries.len(), |c| c.2);
             let same_kind = kept
                 .last()
                 .is_some_and(|k: &Option<Kept>| k.is_some() == left_alone);
             if same_kind && (left_alone || grown < share) {
                 if let Some(Some(k)) = kept.last_mut() {
-                    k.entries.end = cuts.get(at + 1).map_or(entries.len(), |c| c.2);
+                    k.entries.end = entries_end;
                     k.bytes.end = old + size;
                 }
                 grown += size;
@@ -269,7 +269,7 @@ impl Tree {
             grown = size;
             kept.push(left_alone.then(|| Kept {
                 mapping: biggest,
-                entries: entry..cuts.get(at + 1).map_or(entries.len(), |c| c.2),
+                entries: entry..entries_end,
                 bytes: old..old + size,
                 shift: new as isize - old as isize,
             }));

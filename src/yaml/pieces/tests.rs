@@ -364,3 +364,34 @@ fn a_kept_piece_is_refused_when_the_edits_change_what_it_refers_to() {
         assert_eq!(join_pieces(&source, &plan).is_some(), joins, "{new}");
     }
 }
+
+#[test]
+fn edited_services_in_a_row_are_parsed_in_a_piece_per_thread() {
+    // Every service of the first half edited, the second half left alone: one kept piece, and
+    // the edited run split so that each thread parses about as much.
+    let text = compose_text(40, "\n");
+    let tree = Arc::new(Tree::parse(text.as_str()).unwrap());
+    let middle = text.find("  svc-20:").unwrap();
+    // The key of every service of the first half (`  svc-1:`, `  "svc-3":`); the first line
+    // at that indentation is `restart:` under `x-defaults`.
+    let keys = text[..middle]
+        .match_indices("\n  ")
+        .filter(|(at, _)| !text[at + 3..].starts_with(' '))
+        .skip(1);
+    let fixes: Vec<crate::fix::Fix> = keys
+        .map(|(at, _)| {
+            let edit = crate::fix::Edit::insert(at + 3, "x");
+            crate::fix::Fix::new("t", crate::fix::Applicability::Safe, vec![edit])
+        })
+        .collect();
+    let (new, _, moved) = crate::fix::apply_fixes_mapped(&text, &fixes);
+    for threads in [1, 2, 3] {
+        let plan = tree.reuse_plan(&moved, threads).expect("a plan");
+        let parsed = plan.nested.len() + usize::from(plan.tail.is_some()) - plan.kept_pieces();
+        // The tail (`networks`, `volumes`) and the second half are kept.
+        assert_eq!(plan.kept_pieces(), 2, "{threads} threads");
+        assert_eq!(parsed, threads, "{threads} threads");
+        assert_same_answer(&new, &plan);
+        assert!(join_pieces(&Arc::from(new.as_str()), &plan).is_some());
+    }
+}
