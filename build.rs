@@ -41,8 +41,18 @@ fn main() {
     for e in &loaded.entries {
         writeln!(
             out,
-            "    StaticEntry {{ id: {:?}, name: {:?}, category: Category::{:?}, ports: &{:?}, images: &{:?} }},",
-            e.id, e.name, e.category, e.ports, e.images
+            "    StaticEntry {{ id: {:?}, name: {:?}, category: Category::{:?}, ports: &{:?}, images: &{:?}, \
+             tokens: &{:?}, env: &{:?}, volumes: &{:?}, commands: &{:?}, healthchecks: &{:?} }},",
+            e.id,
+            e.name,
+            e.category,
+            e.ports,
+            e.images,
+            e.clues.tokens,
+            e.clues.env,
+            e.clues.volumes,
+            e.clues.commands,
+            e.clues.healthchecks
         )
         .unwrap();
     }
@@ -55,6 +65,18 @@ fn main() {
         loaded.ports
     )
     .unwrap();
+
+    writeln!(
+        out,
+        "pub(super) static LOOK_ALIKE_TOKENS: &[&str] = &{:?};",
+        loaded.shared.look_alike_tokens
+    )
+    .unwrap();
+    out.push_str("pub(super) static SERVICE_NAMES: &[(&str, Category)] = &[\n");
+    for (token, category) in &loaded.shared.service_names {
+        writeln!(out, "    ({token:?}, Category::{category:?}),").unwrap();
+    }
+    out.push_str("];\n");
 
     let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"))
         .join("catalogue.rs");

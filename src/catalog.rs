@@ -20,7 +20,7 @@ use globset::GlobMatcher;
 use crate::compose::image::{ImageRef, OFFICIAL_NAMESPACE};
 #[cfg(test)]
 use load::is_kebab_case;
-pub use load::{CatalogError, Category, Entry};
+pub use load::{CatalogError, Category, Entry, EntryClues, SharedClues};
 use load::{Pattern, Tables, build_glob, compile_pattern};
 #[cfg(test)]
 use std::collections::{HashMap, HashSet};
@@ -44,6 +44,15 @@ struct StaticEntry {
     category: Category,
     ports: &'static [u16],
     images: &'static [&'static str],
+    tokens: &'static [&'static str],
+    env: &'static [&'static str],
+    volumes: &'static [&'static str],
+    commands: &'static [&'static str],
+    healthchecks: &'static [&'static str],
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// Compiled patterns of the built-in catalogue, as `build.rs` writes them ([`Tables`]).
@@ -402,6 +411,7 @@ pub struct Catalogue {
     /// Container port to entry, ascending by port.
     ports: Cow<'static, [(u16, usize)]>,
     proxies: Matcher,
+    shared: Arc<SharedClues>,
 }
 
 impl Catalogue {
@@ -425,10 +435,24 @@ impl Catalogue {
                     name: e.name.to_string(),
                     category: e.category,
                     ports: e.ports.to_vec(),
-                    images: e.images.iter().map(|i| i.to_string()).collect(),
+                    images: strings(e.images),
                     user_defined: false,
+                    clues: EntryClues {
+                        tokens: strings(e.tokens),
+                        env: strings(e.env),
+                        volumes: strings(e.volumes),
+                        commands: strings(e.commands),
+                        healthchecks: strings(e.healthchecks),
+                    },
                 })
                 .collect();
+            let shared = SharedClues {
+                look_alike_tokens: strings(builtin::LOOK_ALIKE_TOKENS),
+                service_names: builtin::SERVICE_NAMES
+                    .iter()
+                    .map(|&(t, c)| (t.to_string(), c))
+                    .collect(),
+            };
             Arc::new(Catalogue {
                 entries,
                 images: Matcher {
@@ -438,6 +462,7 @@ impl Catalogue {
                 proxies: Matcher {
                     layers: vec![Layer::from_static(&builtin::PROXIES)],
                 },
+                shared: Arc::new(shared),
             })
         })
     }
@@ -454,6 +479,7 @@ impl Catalogue {
             proxies: Matcher {
                 layers: vec![Layer::new(&loaded.proxies)],
             },
+            shared: Arc::new(loaded.shared),
         })
     }
 
@@ -494,6 +520,7 @@ impl Catalogue {
                 ports: Vec::new(),
                 images: vec![image.clone()],
                 user_defined: true,
+                clues: EntryClues::default(),
             });
         }
         let mut layers = Vec::with_capacity(base.images.layers.len() + 1);
@@ -518,6 +545,7 @@ impl Catalogue {
                 ports: vec![port],
                 images: Vec::new(),
                 user_defined: true,
+                clues: EntryClues::default(),
             });
         }
         Ok(Catalogue {
@@ -525,6 +553,7 @@ impl Catalogue {
             proxies: base.proxies.clone(),
             entries,
             ports: Cow::Owned(ports),
+            shared: Arc::clone(&base.shared),
         })
     }
 
@@ -574,6 +603,11 @@ impl Catalogue {
             .iter()
             .map(|&(p, i)| (p, &self.entries[i]))
             .collect()
+    }
+
+    /// Clues that are not one product's: look-alike tokens, service-name hints.
+    pub fn shared_clues(&self) -> &SharedClues {
+        &self.shared
     }
 
     /// Number of entries.

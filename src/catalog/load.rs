@@ -115,6 +115,85 @@ pub struct Entry {
     /// Whether the entry comes from the user's configuration
     /// ([`Catalogue::with_extra`](super::Catalogue::with_extra)).
     pub user_defined: bool,
+    /// What identifies the product besides its image patterns.
+    pub clues: EntryClues,
+}
+
+/// What identifies a product besides its image patterns (`rules/catalogue.toml` documents
+/// each kind; `crate::sensitivity` weighs them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryClues {
+    /// Lowercase product-name tokens, found in an image's last path component or a service
+    /// name split on `-`, `_` and `.`; a token holding `-` is a run of tokens.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// Environment variable names the product's image reads; a trailing `*` is a prefix.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// The product's data directories in the container.
+    #[serde(default)]
+    pub volumes: Vec<String>,
+    /// Programs that run the product's server (`redis-server`, `mongod`).
+    #[serde(default)]
+    pub commands: Vec<String>,
+    /// Words or phrases of a healthcheck that checks the product (`pg_isready`).
+    #[serde(default)]
+    pub healthchecks: Vec<String>,
+}
+
+impl EntryClues {
+    /// Checks the spelling of every clue.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        for token in &self.tokens {
+            let ok = !token.is_empty()
+                && token.split('-').all(|t| {
+                    !t.is_empty()
+                        && t.bytes()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                });
+            if !ok {
+                return Err(format!(
+                    "token `{token}`: lowercase letters and digits, runs joined by `-`"
+                ));
+            }
+        }
+        for name in &self.env {
+            let bare = name.strip_suffix('*').unwrap_or(name);
+            let ok = bare
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+                && bare
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.');
+            if !ok {
+                return Err(format!("env `{name}`: not a variable name (or prefix*)"));
+            }
+        }
+        for path in &self.volumes {
+            if !path.starts_with('/') || path.len() < 2 || path.ends_with('/') {
+                return Err(format!(
+                    "volume `{path}`: an absolute path without a trailing `/`"
+                ));
+            }
+        }
+        for word in self.commands.iter().chain(&self.healthchecks) {
+            if word.trim().is_empty() || word.trim() != word {
+                return Err(format!("command or healthcheck `{word}`: empty or padded"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Clues that are not one product's (`[evidence]` in the catalogue).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedClues {
+    /// Tokens that make a name a tool around a product (an exporter, a backup job).
+    pub look_alike_tokens: Vec<String>,
+    /// Service-name tokens that hint at a category (`db`: a database).
+    pub service_names: Vec<(String, Category)>,
 }
 
 /// An error in a catalogue or a user pattern.
@@ -149,6 +228,8 @@ struct RawCatalogue {
     port_fallback: BTreeMap<String, String>,
     #[serde(default)]
     reverse_proxy: RawReverseProxy,
+    #[serde(default)]
+    evidence: RawEvidence,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +240,27 @@ struct RawEntry {
     category: Category,
     images: Vec<String>,
     ports: Vec<u16>,
+    // The clues, as in `EntryClues` (serde cannot flatten with `deny_unknown_fields`).
+    #[serde(default)]
+    tokens: Vec<String>,
+    #[serde(default)]
+    env: Vec<String>,
+    #[serde(default)]
+    volumes: Vec<String>,
+    #[serde(default)]
+    commands: Vec<String>,
+    #[serde(default)]
+    healthchecks: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    #[serde(default)]
+    look_alike_tokens: Vec<String>,
+    /// Category (machine name) to service-name tokens.
+    #[serde(default)]
+    service_names: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -267,6 +369,8 @@ pub(crate) struct Loaded {
     pub ports: Vec<(u16, usize)>,
     /// `[reverse_proxy]` image patterns, in file order, with their position.
     pub proxies: Vec<(Pattern, usize)>,
+    /// `[evidence]`.
+    pub shared: SharedClues,
 }
 
 /// Parses and validates a catalogue.
@@ -300,6 +404,14 @@ pub(crate) fn load(text: &str) -> Result<Loaded, CatalogError> {
         if e.ports.iter().collect::<HashSet<_>>().len() != e.ports.len() {
             return Err(at("duplicate port".into()));
         }
+        let clues = EntryClues {
+            tokens: e.tokens.clone(),
+            env: e.env.clone(),
+            volumes: e.volumes.clone(),
+            commands: e.commands.clone(),
+            healthchecks: e.healthchecks.clone(),
+        };
+        clues.validate().map_err(&at)?;
         for image in &e.images {
             let pattern = compile_pattern(image).map_err(|err| at(err.to_string()))?;
             if let Some(other) = seen_patterns.insert(pattern.clone(), e.id.clone()) {
@@ -316,6 +428,7 @@ pub(crate) fn load(text: &str) -> Result<Loaded, CatalogError> {
             ports: e.ports,
             images: e.images,
             user_defined: false,
+            clues,
         });
     }
     // Keys are strings: `80` and `080` are the same port, and the later one wins.
@@ -345,11 +458,46 @@ pub(crate) fn load(text: &str) -> Result<Loaded, CatalogError> {
         }
         proxies.push((pattern, index));
     }
+    let shared = load_shared(raw.evidence, &entries)?;
     Ok(Loaded {
         entries,
         patterns,
         ports: ports.into_iter().collect(),
         proxies,
+        shared,
+    })
+}
+
+/// `[evidence]`, validated: a look-alike token is no entry's token.
+fn load_shared(raw: RawEvidence, entries: &[Entry]) -> Result<SharedClues, CatalogError> {
+    let at = |why: String| CatalogError::new(format!("evidence: {why}"));
+    let clues = EntryClues {
+        tokens: raw.look_alike_tokens.clone(),
+        ..EntryClues::default()
+    };
+    clues.validate().map_err(at)?;
+    for token in &raw.look_alike_tokens {
+        if let Some(e) = entries.iter().find(|e| e.clues.tokens.contains(token)) {
+            return Err(at(format!(
+                "look-alike token `{token}` is a token of `{}`",
+                e.id
+            )));
+        }
+    }
+    let mut service_names = Vec::new();
+    for (category, tokens) in raw.service_names {
+        let category: Category = category.parse()?;
+        EntryClues {
+            tokens: tokens.clone(),
+            ..EntryClues::default()
+        }
+        .validate()
+        .map_err(at)?;
+        service_names.extend(tokens.into_iter().map(|t| (t, category)));
+    }
+    Ok(SharedClues {
+        look_alike_tokens: raw.look_alike_tokens,
+        service_names,
     })
 }
 
