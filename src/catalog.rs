@@ -9,6 +9,7 @@
 //! Globs made of literal components and `*` (`*/postgres`, `quay.io/acme/*`) are matched
 //! component by component; any other glob is compiled with globset on first use.
 
+mod clue_index;
 mod load;
 
 use std::borrow::Cow;
@@ -18,6 +19,7 @@ use std::sync::{Arc, OnceLock};
 use globset::GlobMatcher;
 
 use crate::compose::image::{ImageRef, OFFICIAL_NAMESPACE};
+pub use clue_index::{ClueIndex, program_key, words};
 #[cfg(test)]
 use load::is_kebab_case;
 pub use load::{CatalogError, Category, Entry, EntryClues, SharedClues};
@@ -412,6 +414,8 @@ pub struct Catalogue {
     ports: Cow<'static, [(u16, usize)]>,
     proxies: Matcher,
     shared: Arc<SharedClues>,
+    /// The entries' clues indexed, built on first use.
+    clues: OnceLock<ClueIndex>,
 }
 
 impl Catalogue {
@@ -463,6 +467,7 @@ impl Catalogue {
                     layers: vec![Layer::from_static(&builtin::PROXIES)],
                 },
                 shared: Arc::new(shared),
+                clues: OnceLock::new(),
             })
         })
     }
@@ -480,6 +485,7 @@ impl Catalogue {
                 layers: vec![Layer::new(&loaded.proxies)],
             },
             shared: Arc::new(loaded.shared),
+            clues: OnceLock::new(),
         })
     }
 
@@ -554,6 +560,7 @@ impl Catalogue {
             entries,
             ports: Cow::Owned(ports),
             shared: Arc::clone(&base.shared),
+            clues: OnceLock::new(),
         })
     }
 
@@ -608,6 +615,12 @@ impl Catalogue {
     /// Clues that are not one product's: look-alike tokens, service-name hints.
     pub fn shared_clues(&self) -> &SharedClues {
         &self.shared
+    }
+
+    /// The entries' clues, indexed for lookup.
+    pub fn clues(&self) -> &ClueIndex {
+        self.clues
+            .get_or_init(|| ClueIndex::new(&self.entries, &self.shared))
     }
 
     /// Number of entries.

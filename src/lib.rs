@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod sensitivity;
 pub mod settings;
 pub mod suppress;
 pub mod tunnel;

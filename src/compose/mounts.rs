@@ -153,3 +153,16 @@ pub fn normalise_path(path: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_volumes_split() {
+        assert_eq!(split_short_volume("/a:/b:ro"), ["/a", "/b", "ro"]);
+        assert_eq!(split_short_volume("C:\\x:/b"), ["C:\\x", "/b"]);
+        assert_eq!(normalise_path("/var//run/"), "/var/run");
+        assert_eq!(normalise_path("/"), "/");
+    }
+}

@@ -453,12 +453,4 @@ mod tests {
         let u = parse_url(text).unwrap();
         assert_eq!(&text[u.hosts[0].0.clone()], "::1");
     }
-
-    #[test]
-    fn short_volumes_split() {
-        assert_eq!(split_short_volume("/a:/b:ro"), ["/a", "/b", "ro"]);
-        assert_eq!(split_short_volume("C:\\x:/b"), ["C:\\x", "/b"]);
-        assert_eq!(normalise_path("/var//run/"), "/var/run");
-        assert_eq!(normalise_path("/"), "/");
-    }
 }

@@ -47,16 +47,17 @@ const PROXY_PORTS: [u16; 2] = [80, 443];
 pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reported = SharedEntries::default();
     for (index, service) in ctx.project.services.iter().enumerate() {
-        if service.ports.is_empty() {
-            continue; // nothing published (and no need to judge the service)
-        }
-        let Some(sensitive) = ctx.sensitivity(index) else {
-            continue;
-        };
-        if is_public_on_purpose(ctx, service) {
-            continue;
+        if service.ports.is_empty() || is_public_on_purpose(ctx, service) {
+            continue; // nothing published, or published on purpose
         }
         for binding in exposed_bindings(ctx.project, service) {
+            // Judged per binding: a port is evidence only for the entry it publishes.
+            let Some(sensitive) = ctx
+                .judge_binding(index, binding)
+                .filter(|j| j.is_sensitive())
+            else {
+                continue;
+            };
             let explicit = binding.host_ip.is_some() || binding.host_ip_from_variable;
             let applicability = if explicit {
                 Applicability::Unsafe
@@ -91,8 +92,7 @@ pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if service.ports.is_empty() {
             continue; // nothing published (and no need to judge the service)
         }
-        // `sensitivity` is computed once per service for all rules (see `rules::run`).
-        if ctx.sensitivity(index).is_some() || is_public_on_purpose(ctx, service) {
+        if is_public_on_purpose(ctx, service) {
             continue;
         }
         let proxy = ctx.is_reverse_proxy(index);
@@ -104,14 +104,22 @@ pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            // The service's clues are gathered once for all rules (see `rules::Context`).
+            let judged = ctx.judge_binding(index, binding);
+            if judged.as_ref().is_some_and(|j| j.is_sensitive()) {
+                continue; // `sensitive-port-exposed`
+            }
             if reported.also_used_by(binding, service, out) {
                 continue;
             }
-            let message = format!(
+            let mut message = format!(
                 "service `{}` publishes port {} on every interface",
                 service.name,
                 describe_port(binding)
             );
+            if let Some(unsure) = judged.as_ref().and_then(|j| j.why_unsure()) {
+                message.push_str(&format!("; {unsure}, so the fix is not marked safe"));
+            }
             out.push(diagnostic(
                 ctx,
                 ALL_INTERFACES_META,

@@ -69,6 +69,17 @@ impl<'a> Context<'a> {
         self.facts.sensitivity(self.project, index, self.catalogue)
     }
 
+    /// What `project.services[index]` is, judged for one of its bindings: the clues of the
+    /// service and that binding's port (a hint too, see [`crate::sensitivity::Level`]).
+    pub fn judge_binding(
+        &self,
+        index: usize,
+        binding: &crate::compose::model::PortBinding,
+    ) -> Option<crate::sensitivity::Judgement<'a>> {
+        self.facts
+            .judge_binding(self.project, index, binding, self.catalogue)
+    }
+
     /// Whether `project.services[index]` is a reverse proxy.
     pub fn is_reverse_proxy(&self, index: usize) -> bool {
         self.facts
