@@ -10,6 +10,7 @@
 //! component by component; any other glob is compiled with globset on first use.
 
 mod clue_index;
+pub mod listing;
 mod load;
 
 use std::borrow::Cow;
