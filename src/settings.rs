@@ -1,5 +1,7 @@
 //! What the rules need to know from the configuration and the command line.
 
+use crate::compose::address::TrustedNetworks;
+
 /// Linting settings, resolved from defaults, the config file and the command line.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -9,6 +11,8 @@ pub struct Settings {
     pub public_services: Vec<String>,
     /// Images (by repository path, e.g. `library/nginx` or `nginx`) that are public on purpose.
     pub public_images: Vec<String>,
+    /// Networks whose hosts may reach a port (`trusted-networks`; default: the private ranges).
+    pub trusted: TrustedNetworks,
 }
 
 impl Default for Settings {
@@ -17,6 +21,7 @@ impl Default for Settings {
             bind_address: "127.0.0.1".into(),
             public_services: Vec::new(),
             public_images: Vec::new(),
+            trusted: TrustedNetworks::default(),
         }
     }
 }
