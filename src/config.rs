@@ -165,6 +165,8 @@ pub struct Config {
     exclude: GlobSet,
     include: GlobSet,
     per_file: Vec<(GlobSet, Vec<String>)>,
+    /// The config file's text, for errors found after loading (a `--bind` it does not trust).
+    text: Arc<str>,
 }
 
 impl Default for Config {
@@ -303,6 +305,7 @@ impl Config {
             include,
             per_file,
             file,
+            text,
         })
     }
 
@@ -348,15 +351,13 @@ impl Config {
             Ok(_) => return Ok(()),
             Err(why) => why,
         };
-        let source = match (&self.path, &self.file.trusted_networks) {
-            (Some(path), Some(_)) => format!(" (trusted-networks of {})", path.display()),
-            _ => String::new(),
-        };
+        // Point at the list that leaves the address out, when the config file has one.
+        let span = self.file.trusted_networks.as_ref().map(Spanned::span);
         Err(ConfigError {
             path: self.path.clone().unwrap_or_default(),
-            text: Arc::from(""),
-            span: None,
-            message: format!("--bind {bind}: {why}{source}"),
+            text: self.text.clone(),
+            span,
+            message: format!("--bind {bind}: {why}"),
         })
     }
 

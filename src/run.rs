@@ -177,7 +177,8 @@ fn overrides(args: &CheckArgs) -> Result<Overrides, String> {
             AddressClass::Wildcard | AddressClass::Invalid(_) => {
                 let why = check_bind(bind, &TrustedNetworks::default())
                     .expect_err("wildcard and invalid addresses are refused");
-                return Err(format!("--bind {bind}: {why}"));
+                let shown = if bind.is_empty() { "\"\"" } else { bind };
+                return Err(format!("--bind {shown}: {why}"));
             }
             _ => Some(unbracketed(bind).to_string()),
         },

@@ -147,17 +147,19 @@ fn trusted_networks_replace_the_private_ranges() {
 
 #[test]
 fn a_bind_override_is_checked_against_the_trusted_networks() {
-    let narrowed = parse("trusted-networks = [\"10.8.0.0/24\"]\n").unwrap();
+    let text = "fail-on = \"error\"\ntrusted-networks = [\"10.8.0.0/24\"]\n";
+    let narrowed = parse(text).unwrap();
     assert!(narrowed.check_bind_override("10.8.0.5").is_ok());
     assert!(narrowed.check_bind_override("::1").is_ok());
     let err = narrowed.check_bind_override("192.168.1.5").unwrap_err();
     assert!(
         err.message
             .starts_with("--bind 192.168.1.5: a private address outside trusted-networks")
-            && err.message.contains("(trusted-networks of "),
+            && err.message.contains("(10.8.0.0/24)"),
         "{}",
         err.message
     );
+    assert_eq!(&text[err.span.unwrap()], "[\"10.8.0.0/24\"]");
     let err = Config::default()
         .check_bind_override("203.0.113.7")
         .unwrap_err();
