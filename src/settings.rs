@@ -5,7 +5,7 @@ use crate::compose::address::TrustedNetworks;
 /// Linting settings, resolved from defaults, the config file and the command line.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Address the fixer binds exposed ports to (`127.0.0.1`, `::1`, or a private address).
+    /// Address the fixer binds exposed ports to (`127.0.0.1`, `::1`, or an address in `trusted`).
     pub bind_address: String,
     /// Services (by name) that are public on purpose.
     pub public_services: Vec<String>,
