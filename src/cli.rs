@@ -57,7 +57,7 @@ pub struct CheckArgs {
     /// Also apply fixes that may change what the author meant.
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// The address exposed ports are bound to by the fixer (127.0.0.1, ::1, or a private address).
+    /// The address exposed ports are bound to by the fixer (127.0.0.1, ::1, or an address in trusted-networks).
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<String>,
     /// The file name to use for stdin (for messages, config and `.env` lookup).

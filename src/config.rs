@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::catalog::{Catalogue, Category};
+use crate::compose::address::{TrustedNetworks, check_bind};
 use crate::diagnostic::Severity;
 use crate::rules::RuleMeta;
 use crate::settings::Settings;
@@ -41,9 +42,12 @@ pub struct ConfigFile {
     pub severity: BTreeMap<Spanned<String>, Severity>,
     /// The lowest severity that makes `check` exit 1 (default: warning).
     pub fail_on: Option<Severity>,
-    /// The address the fixer binds exposed ports to (default 127.0.0.1).
+    /// The address the fixer binds exposed ports to (default 127.0.0.1): loopback or in `trusted-networks`.
     #[schemars(with = "Option<String>")]
     pub bind_address: Option<Spanned<String>>,
+    /// Networks (CIDR, `10.8.0.0/24`) whose hosts may reach a port; replaces the private ranges.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub trusted_networks: Option<Spanned<Vec<Spanned<String>>>>,
     /// Globs of paths not to check when searching folders.
     #[serde(default)]
     pub exclude: Vec<String>,
@@ -161,6 +165,8 @@ pub struct Config {
     exclude: GlobSet,
     include: GlobSet,
     per_file: Vec<(GlobSet, Vec<String>)>,
+    /// The config file's text, for errors found after loading (a `--bind` it does not trust).
+    text: Arc<str>,
 }
 
 impl Default for Config {
@@ -231,14 +237,22 @@ impl Config {
             }
         }
         let mut settings = Settings::default();
-        if let Some(bind) = &file.bind_address {
-            let bare = bind.get_ref().trim_start_matches('[').trim_end_matches(']');
-            if bare.parse::<std::net::IpAddr>().is_err() {
-                return Err(error(
-                    Some(bind.span()),
-                    format!("bind-address {:?} is not an IP address", bind.get_ref()),
-                ));
+        if let Some(list) = &file.trusted_networks {
+            let mut networks = Vec::new();
+            for entry in list.get_ref() {
+                let network = TrustedNetworks::parse_entry(entry.get_ref())
+                    .map_err(|why| error(Some(entry.span()), format!("trusted-networks: {why}")))?;
+                networks.push(network);
             }
+            settings.trusted = TrustedNetworks::new(networks);
+        }
+        if let Some(bind) = &file.bind_address {
+            let bare = check_bind(bind.get_ref(), &settings.trusted).map_err(|why| {
+                error(
+                    Some(bind.span()),
+                    format!("bind-address {:?}: {why}", bind.get_ref()),
+                )
+            })?;
             settings.bind_address = bare.to_string();
         }
         settings.public_services = file.public_services.clone();
@@ -291,6 +305,7 @@ impl Config {
             include,
             per_file,
             file,
+            text,
         })
     }
 
@@ -327,6 +342,23 @@ impl Config {
                 .to_string();
         }
         self
+    }
+
+    /// Refuses a `--bind` address outside this config's trusted networks (the command line
+    /// refuses wildcard and invalid addresses before any config is read).
+    pub fn check_bind_override(&self, bind: &str) -> Result<(), ConfigError> {
+        let why = match check_bind(bind, &self.settings.trusted) {
+            Ok(_) => return Ok(()),
+            Err(why) => why,
+        };
+        // Point at the list that leaves the address out, when the config file has one.
+        let span = self.file.trusted_networks.as_ref().map(Spanned::span);
+        Err(ConfigError {
+            path: self.path.clone().unwrap_or_default(),
+            text: self.text.clone(),
+            span,
+            message: format!("--bind {bind}: {why}"),
+        })
     }
 
     /// Whether a rule runs (for files not matched by a per-file ignore).
@@ -419,6 +451,14 @@ impl Config {
             "bind-address = {:?}\n",
             self.settings.bind_address
         ));
+        let trusted: Vec<String> = self
+            .settings
+            .trusted
+            .networks()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        out.push_str(&format!("trusted-networks = {trusted:?}\n"));
         out.push_str(&format!("enabled-rules = {enabled:?}\n"));
         out.push_str(&format!(
             "public-services = {:?}\n",

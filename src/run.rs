@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::{CheckArgs, ConfigArgs};
+use crate::compose::address::{AddressClass, TrustedNetworks, check_bind, classify, unbracketed};
 use crate::compose::project::{LoadFailure, LoadOptions, decode_text};
 use crate::config::{
     Config, ConfigError, FoundConfigs, Overrides, find_config_cached, is_known_selector,
@@ -144,7 +145,11 @@ impl ConfigResolver {
             Some(file) => Config::load(file)?,
             None => Config::default(),
         };
-        let config = Arc::new(config.with_overrides(&self.overrides));
+        let config = config.with_overrides(&self.overrides);
+        if let Some(bind) = &self.overrides.bind_address {
+            config.check_bind_override(bind)?;
+        }
+        let config = Arc::new(config);
         self.cache.insert(source, config.clone());
         Ok(config)
     }
@@ -165,14 +170,18 @@ fn overrides(args: &CheckArgs) -> Result<Overrides, String> {
             ));
         }
     }
+    // Wildcard and invalid addresses are refused whatever the config; whether a private or
+    // public address is trusted depends on each file's config (ConfigResolver).
     let bind_address = match &args.bind {
-        Some(bind) => {
-            let bare = bind.trim_start_matches('[').trim_end_matches(']');
-            if bare.parse::<std::net::IpAddr>().is_err() {
-                return Err(format!("--bind {bind:?} is not an IP address"));
+        Some(bind) => match classify(bind) {
+            AddressClass::Wildcard | AddressClass::Invalid(_) => {
+                let why = check_bind(bind, &TrustedNetworks::default())
+                    .expect_err("wildcard and invalid addresses are refused");
+                let shown = if bind.is_empty() { "\"\"" } else { bind };
+                return Err(format!("--bind {shown}: {why}"));
             }
-            Some(bare.to_string())
-        }
+            _ => Some(unbracketed(bind).to_string()),
+        },
         None => None,
     };
     Ok(Overrides {

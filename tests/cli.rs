@@ -249,6 +249,149 @@ fn bind_address_is_configurable() {
 }
 
 #[test]
+fn bind_accepts_loopback_and_trusted_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    for (bind, written) in [
+        ("127.0.0.1", "127.0.0.1:6379:6379"),
+        ("::1", "[::1]:6379:6379"),
+        ("[::1]", "[::1]:6379:6379"),
+        ("10.8.0.5", "10.8.0.5:6379:6379"),
+        ("100.64.12.34", "100.64.12.34:6379:6379"),
+    ] {
+        let file = write(
+            dir.path(),
+            "compose.yaml",
+            "services:\n  db:\n    image: redis\n    ports:\n      - 6379:6379\n",
+        );
+        composeguard()
+            .args(["check", "--fix", "--select", "exposure", "--bind", bind])
+            .arg(&file)
+            .assert()
+            .code(0);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(written), "--bind {bind}: {text}");
+    }
+}
+
+#[test]
+fn bind_refuses_what_is_not_loopback_or_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let refusals = [
+        (
+            "0.0.0.0",
+            "--bind 0.0.0.0: a wildcard address publishes on every interface; bind to 127.0.0.1, ::1 or an address on a private network (a VPN interface)",
+        ),
+        ("::", "--bind ::: a wildcard address"),
+        ("[::]", "--bind [::]: a wildcard address"),
+        ("", "--bind \"\": a wildcard address"),
+        (
+            "203.0.113.7",
+            "--bind 203.0.113.7: a public address is reachable from the internet",
+        ),
+        ("2001:db8::1", "--bind 2001:db8::1: a public address"),
+        ("224.0.0.1", "--bind 224.0.0.1: a multicast address"),
+        ("ff02::1", "--bind ff02::1: a multicast address"),
+        (
+            "255.255.255.255",
+            "--bind 255.255.255.255: the broadcast address",
+        ),
+        ("0.0.0.1", "--bind 0.0.0.1: an address in 0.0.0.0/8"),
+        ("localhost", "--bind localhost: not an IP address"),
+    ];
+    for (bind, message) in refusals {
+        let out = composeguard()
+            .args(["check", "--fix", "--bind", bind])
+            .arg(&file)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(stderr.contains(message), "--bind {bind:?}: {stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+}
+
+#[test]
+fn trusted_networks_narrow_what_bind_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "composeguard.toml",
+        "fail-on = \"error\"\ntrusted-networks = [\"10.8.0.0/24\", \"198.51.100.0/24\"]\n",
+    );
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    // A private address outside the list is refused, pointing at the list.
+    let out = composeguard()
+        .args(["check", "--fix", "--bind", "192.168.1.5"])
+        .arg(&file)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("--bind 192.168.1.5: a private address outside trusted-networks (10.8.0.0/24, 198.51.100.0/24)")
+            && stderr.contains("composeguard.toml:2:20"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+    // Inside it (a public range trusted on purpose too), accepted.
+    composeguard()
+        .args(["check", "--fix", "--bind", "198.51.100.7"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("198.51.100.7:5432:5432")
+    );
+    let out = composeguard().arg("config").arg(&file).assert().code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("trusted-networks = [\"10.8.0.0/24\", \"198.51.100.0/24\"]"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_bad_trusted_network_or_bind_address_is_a_config_error_at_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let cases = [
+        (
+            "fail-on = \"error\"\ntrusted-networks = [\"10.8.0.0/24\", \"10.8.0.0/33\"]\n",
+            "trusted-networks: the prefix length 33 in \"10.8.0.0/33\" is too long for an IPv4 address (at most 32)",
+            "composeguard.toml:2:36",
+        ),
+        (
+            "trusted-networks = [\"wg0\"]\n",
+            "trusted-networks: \"wg0\" is not an IP address",
+            "composeguard.toml:1:21",
+        ),
+        (
+            "\nbind-address = \"0.0.0.0\"\n",
+            "bind-address \"0.0.0.0\": a wildcard address publishes on every interface",
+            "composeguard.toml:2:16",
+        ),
+        (
+            "trusted-networks = [\"10.8.0.0/24\"]\nbind-address = \"172.17.0.1\"\n",
+            "bind-address \"172.17.0.1\": a private address outside trusted-networks (10.8.0.0/24)",
+            "composeguard.toml:2:16",
+        ),
+    ];
+    for (config, message, position) in cases {
+        write(dir.path(), "composeguard.toml", config);
+        for command in ["check", "config"] {
+            let out = composeguard().arg(command).arg(&file).assert().code(2);
+            let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+            assert!(
+                stderr.contains(message) && stderr.contains(position),
+                "{config}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
 fn rules_are_listed_and_documented() {
     let out = composeguard().arg("rules").assert().code(0);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();

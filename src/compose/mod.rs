@@ -1,5 +1,6 @@
 //! Typed views over the located YAML tree.
 
+pub mod address;
 pub mod command;
 pub mod dotenv;
 pub mod environment;

@@ -3,6 +3,8 @@
 
 use std::ops::Range;
 
+use super::address::{AddressClass, classify};
+
 /// How a `ports:` entry was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortSyntax {
@@ -260,20 +262,14 @@ pub fn short_pieces(raw: &str) -> ShortPieces {
     }
 }
 
-/// Whether a host IP binds every interface.
+/// Whether a host IP binds every interface (empty, `0.0.0.0`, `::`, `[::]`, `::ffff:0.0.0.0`).
 pub fn is_wildcard_ip(ip: &str) -> bool {
-    let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    match ip.parse::<std::net::IpAddr>() {
-        Ok(addr) => addr.is_unspecified(),
-        Err(_) => ip.is_empty(),
-    }
+    classify(ip) == AddressClass::Wildcard
 }
 
-/// Whether a host IP is a loopback address (127.0.0.0/8 or ::1).
+/// Whether a host IP is a loopback address (127.0.0.0/8, `::1`, or IPv4-mapped 127/8).
 pub fn is_loopback_ip(ip: &str) -> bool {
-    let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    ip.parse::<std::net::IpAddr>()
-        .is_ok_and(|a| a.is_loopback())
+    classify(ip) == AddressClass::Loopback
 }
 
 #[cfg(test)]

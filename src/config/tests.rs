@@ -71,8 +71,104 @@ fn errors_point_at_the_line() {
     assert!(err.span.is_some());
     let err = parse("bind-address = \"localhost\"\n").unwrap_err();
     assert!(err.message.contains("not an IP address"));
+    let text = "fail-on = \"error\"\nbind-address = \"0.0.0.0\"\n";
+    let err = parse(text).unwrap_err();
+    assert!(
+        err.message.starts_with(
+            "bind-address \"0.0.0.0\": a wildcard address publishes on every interface"
+        ),
+        "{}",
+        err.message
+    );
+    assert_eq!(&text[err.span.unwrap()], "\"0.0.0.0\"");
     let err = parse("[severity]\nnope = \"error\"\n").unwrap_err();
     assert!(err.message.contains("nope"));
+}
+
+#[test]
+fn trusted_networks_replace_the_private_ranges() {
+    use crate::compose::address::{Reach, TrustedNetworks, reach};
+    let config = Config::default();
+    assert_eq!(config.settings.trusted, TrustedNetworks::default());
+    assert!(config.to_toml().contains(
+        "trusted-networks = [\"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\", \"100.64.0.0/10\", \"fc00::/7\", \"169.254.0.0/16\", \"fe80::/10\"]"
+    ));
+    let config =
+        parse("trusted-networks = [\"10.8.0.0/24\", \"fd7a:115c:a1e0::/48\"]\nbind-address = \"10.8.0.1\"\n")
+            .unwrap();
+    let trusted = &config.settings.trusted;
+    assert_eq!(reach("10.8.0.9", trusted), Reach::Trusted);
+    assert_eq!(reach("192.168.1.9", trusted), Reach::Untrusted);
+    assert_eq!(config.settings.bind_address, "10.8.0.1");
+    assert!(
+        config
+            .to_toml()
+            .contains("trusted-networks = [\"10.8.0.0/24\", \"fd7a:115c:a1e0::/48\"]")
+    );
+    // A bind address outside the narrowed list is refused at its value.
+    let text = "trusted-networks = [\"10.8.0.0/24\"]\nbind-address = \"192.168.1.5\"\n";
+    let err = parse(text).unwrap_err();
+    assert!(
+        err.message
+            .contains("a private address outside trusted-networks (10.8.0.0/24)"),
+        "{}",
+        err.message
+    );
+    assert_eq!(&text[err.span.unwrap()], "\"192.168.1.5\"");
+    // A public range may be trusted on purpose; nothing at all may be trusted too.
+    let config =
+        parse("trusted-networks = [\"198.51.100.0/24\"]\nbind-address = \"198.51.100.7\"\n");
+    assert_eq!(config.unwrap().settings.bind_address, "198.51.100.7");
+    let config = parse("trusted-networks = []\n").unwrap();
+    assert_eq!(
+        reach("10.0.0.1", &config.settings.trusted),
+        Reach::Untrusted
+    );
+    // An invalid entry is an error at that entry.
+    let text = "trusted-networks = [\"10.8.0.0/24\", \"10.9.0.1/16\"]\n";
+    let err = parse(text).unwrap_err();
+    assert_eq!(&text[err.span.clone().unwrap()], "\"10.9.0.1/16\"");
+    assert!(
+        err.message.starts_with(
+            "trusted-networks: \"10.9.0.1/16\" has host bits set: the network is 10.9.0.0/16"
+        ),
+        "{}",
+        err.message
+    );
+    assert!(err.render(false).contains("composeguard.toml:1:36"));
+    let err = parse("trusted-networks = [\"0.0.0.0/0\"]\n").unwrap_err();
+    assert!(
+        err.message.contains("trusts every address"),
+        "{}",
+        err.message
+    );
+    assert!(parse("trusted-networks = \"10.0.0.0/8\"\n").is_err());
+}
+
+#[test]
+fn a_bind_override_is_checked_against_the_trusted_networks() {
+    let text = "fail-on = \"error\"\ntrusted-networks = [\"10.8.0.0/24\"]\n";
+    let narrowed = parse(text).unwrap();
+    assert!(narrowed.check_bind_override("10.8.0.5").is_ok());
+    assert!(narrowed.check_bind_override("::1").is_ok());
+    let err = narrowed.check_bind_override("192.168.1.5").unwrap_err();
+    assert!(
+        err.message
+            .starts_with("--bind 192.168.1.5: a private address outside trusted-networks")
+            && err.message.contains("(10.8.0.0/24)"),
+        "{}",
+        err.message
+    );
+    assert_eq!(&text[err.span.unwrap()], "[\"10.8.0.0/24\"]");
+    let err = Config::default()
+        .check_bind_override("203.0.113.7")
+        .unwrap_err();
+    assert!(
+        err.message
+            .starts_with("--bind 203.0.113.7: a public address is reachable from the internet"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]

@@ -115,4 +115,9 @@ fn wildcard_and_loopback() {
         assert!(is_loopback_ip(ip) && !is_wildcard_ip(ip), "{ip}");
     }
     assert!(!is_loopback_ip("10.0.0.1") && !is_wildcard_ip("10.0.0.1"));
+    // Through address::classify: IPv4-mapped forms, and no half brackets.
+    assert!(is_loopback_ip("::ffff:127.0.0.1") && is_wildcard_ip("::ffff:0.0.0.0"));
+    for ip in ["[::1", "localhost", "0.0.0.1", "::2"] {
+        assert!(!is_loopback_ip(ip) && !is_wildcard_ip(ip), "{ip}");
+    }
 }
