@@ -16,8 +16,9 @@ use super::common::Sharers;
 use super::port_fix::rebind_fix;
 use super::sensitivity::Sensitivity;
 use super::{Context, RuleMeta};
+use crate::compose::address::{Reach, TrustedNetworks, reach};
 use crate::compose::model::{Loc, PortBinding, Project, Service};
-use crate::compose::port::{PortSyntax, is_loopback_ip, is_wildcard_ip};
+use crate::compose::port::PortSyntax;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
 
@@ -46,19 +47,31 @@ const PROXY_PORTS: [u16; 2] = [80, 443];
 
 pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reported = SharedEntries::default();
+    let trusted = &ctx.settings.trusted;
     for (index, service) in ctx.project.services.iter().enumerate() {
         if service.ports.is_empty() || is_public_on_purpose(ctx, service) {
             continue; // nothing published, or published on purpose
         }
-        for binding in exposed_bindings(ctx.project, service) {
-            // Judged per binding: a port is evidence only for the entry it publishes.
+        let default_ip = ctx.project.default_host_ip(service);
+        for binding in &service.ports {
+            let (where_, address) = match binding_reach(binding, default_ip.as_deref(), trusted) {
+                (Reach::Wildcard, _) => (Where::Everywhere, String::new()),
+                (Reach::Public, ip) => (Where::Public, ip),
+                (Reach::Untrusted, ip) => (Where::Untrusted, ip),
+                _ => continue,
+            };
+            // Judged per binding: a port is evidence only for the binding it publishes.
             let Some(sensitive) = ctx
                 .judge_binding(index, binding)
                 .filter(|j| j.is_sensitive())
             else {
                 continue;
             };
-            let explicit = binding.host_ip.is_some() || binding.host_ip_from_variable;
+            // A bind with no host IP on every interface is made safe by adding one; an
+            // explicit address (a wildcard, a public or untrusted one) was chosen by someone.
+            let explicit = binding.host_ip.is_some()
+                || binding.host_ip_from_variable
+                || where_ != Where::Everywhere;
             let applicability = if explicit {
                 Applicability::Unsafe
             } else {
@@ -68,22 +81,68 @@ pub fn check_sensitive(ctx: &Context, out: &mut Vec<Diagnostic>) {
             if reported.also_used_by(binding, service, out) {
                 continue;
             }
+            let place = match where_ {
+                Where::Everywhere => "on every interface".to_string(),
+                Where::Public => format!("on the public address {address}"),
+                Where::Untrusted => {
+                    format!("on {address}, outside the trusted networks")
+                }
+            };
             let message = format!(
-                "service `{}` publishes port {} on every interface; it is {}",
+                "service `{}` publishes port {} {place}; it is {}",
                 service.name,
                 describe_port(binding),
                 sensitive.describe()
             );
-            out.push(diagnostic(
+            let mut finding = diagnostic(
                 ctx,
                 SENSITIVE_META,
                 binding,
                 message,
                 applicability,
                 Some(&sensitive),
-            ));
+            );
+            if where_ != Where::Everywhere {
+                let label = match where_ {
+                    Where::Public => "a public address: reachable from the internet",
+                    _ => "a private address outside `trusted-networks`",
+                };
+                if let Some(l) = finding.labels.first_mut() {
+                    l.1 = label.to_string();
+                }
+                if let Some(help) = &mut finding.help {
+                    help.push_str(&format!(
+                        "; if {address} is a network of yours (a VPN, a tailnet), add it to `trusted-networks`"
+                    ));
+                }
+            }
+            out.push(finding);
         }
     }
+}
+
+/// Where a reported port is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Where {
+    Everywhere,
+    Public,
+    Untrusted,
+}
+
+/// Where a binding is published: its host IP, else the network's `host_binding_ipv4`, else
+/// every interface; classified against the trusted networks, with the address it used.
+pub fn binding_reach(
+    binding: &PortBinding,
+    default_ip: Option<&str>,
+    trusted: &TrustedNetworks,
+) -> (Reach, String) {
+    let ip = binding
+        .host_ip
+        .as_deref()
+        .or(default_ip)
+        .unwrap_or("")
+        .trim();
+    (reach(ip, trusted), ip.to_string())
 }
 
 pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -184,20 +243,12 @@ pub fn exposed_bindings<'p>(
     project: &'p Project,
     service: &'p Service,
 ) -> impl Iterator<Item = &'p PortBinding> {
-    let default_is_loopback = default_bind_is_loopback(project, service);
-    service.ports.iter().filter(move |b| match &b.host_ip {
-        None => !default_is_loopback,
-        Some(ip) => is_wildcard_ip(ip),
+    let default_ip = project.default_host_ip(service);
+    // Only the wildcard class matters here, which trust does not change.
+    let trusted = TrustedNetworks::default();
+    service.ports.iter().filter(move |b| {
+        binding_reach(b, default_ip.as_deref(), &trusted).0 == Reach::Wildcard
     })
-}
-
-/// A port without host IP is bound to loopback when the service's only network has a
-/// loopback `host_binding_ipv4`.
-fn default_bind_is_loopback(project: &Project, service: &Service) -> bool {
-    project
-        .default_host_ip(service)
-        .as_deref()
-        .is_some_and(is_loopback_ip)
 }
 
 fn describe_port(binding: &PortBinding) -> String {
