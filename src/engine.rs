@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::compose::address::{Reach, TrustedNetworks, reach};
 use crate::compose::model::Project;
 use crate::compose::port::{NormalisedPort, is_wildcard_ip};
 use crate::compose::project::{LoadFailure, LoadOptions};
@@ -477,7 +478,7 @@ fn verify_ports(
         let mut next = 0;
         for port in before_ports {
             match after_ports.get(next) {
-                Some(now) if same_or_rebound(port, now, bind) => next += 1,
+                Some(now) if same_or_rebound(port, now, bind, &settings.trusted) => next += 1,
                 _ if port.host_ip.as_deref().is_none_or(is_wildcard_ip) => {}
                 _ if after_set
                     .get_or_insert_with(|| after_ports.iter().collect())
@@ -496,12 +497,24 @@ fn verify_ports(
     Ok(())
 }
 
-fn same_or_rebound(before: &NormalisedPort, after: &NormalisedPort, bind: &str) -> bool {
+fn same_or_rebound(
+    before: &NormalisedPort,
+    after: &NormalisedPort,
+    bind: &str,
+    trusted: &TrustedNetworks,
+) -> bool {
     if before == after {
         return true;
     }
-    let rebound = before.host_ip.as_deref().is_none_or(is_wildcard_ip)
-        && after.host_ip.as_deref() == Some(bind);
+    // A port may move to the bind address from every interface, a public address or a
+    // private one outside the trusted networks (`sensitive-port-exposed` fixes those).
+    let from_exposed = before.host_ip.as_deref().is_none_or(|ip| {
+        matches!(
+            reach(ip, trusted),
+            Reach::Wildcard | Reach::Public | Reach::Untrusted
+        )
+    });
+    let rebound = from_exposed && after.host_ip.as_deref() == Some(bind);
     rebound
         && before.published == after.published
         && before.target == after.target
