@@ -29,13 +29,14 @@ pub enum Clue {
     ServiceName(String),
 }
 
-/// Kinds of weak clues: two of different kinds corroborate each other.
+/// Kinds of weak clues: two of different kinds corroborate each other. The image's name and
+/// the service's name are one kind: authors name a service after its image
+/// (`node-redis-app` built as `acme/node-redis-app`), so the two are not independent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum WeakKind {
-    Token,
+    Name,
     Environment,
     Port,
-    Name,
 }
 
 impl Clue {
@@ -69,10 +70,9 @@ impl Clue {
     /// The kind of a weak clue (`None` for a strong one).
     pub fn weak_kind(&self) -> Option<WeakKind> {
         match self {
-            Clue::ImageToken(..) => Some(WeakKind::Token),
+            Clue::ImageToken(..) | Clue::ServiceName(_) => Some(WeakKind::Name),
             Clue::Environment(_) => Some(WeakKind::Environment),
             Clue::Port(_) => Some(WeakKind::Port),
-            Clue::ServiceName(_) => Some(WeakKind::Name),
             _ => None,
         }
     }

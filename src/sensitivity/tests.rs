@@ -240,9 +240,15 @@ fn a_service_name_is_weak_and_agrees_with_the_port_or_another_clue() {
         Some(Level::Hint)
     );
     assert_eq!(level(&named("db-exporter", "acme/app"), 5432), None);
-    // The name and a token of the image are two clues.
+    // A token of the image and the service's name are one kind of clue: names.
     assert_eq!(
-        level(&named("main-db", "acme/example-postgres"), 8080),
+        level(&named("node-redis-app", "acme/node-redis-app"), 3000),
+        Some(Level::Hint),
+        "two names are one clue"
+    );
+    assert_eq!(level(&named("main-db", "acme/example-postgres"), 8080), Some(Level::Hint));
+    assert_eq!(
+        level(&named("main-db", "acme/example-postgres"), 5432),
         Some(Level::Corroborated)
     );
 }
