@@ -565,6 +565,44 @@ impl Catalogue {
         })
     }
 
+    /// This catalogue with products of the user's (`[[sensitive.products]]`): their image
+    /// patterns win over the catalogue's, as user patterns do; their other clues are weighed
+    /// like any entry's.
+    pub fn try_with_products(&self, products: Vec<Entry>) -> Result<Catalogue, CatalogError> {
+        if products.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut entries = self.entries.clone();
+        let mut patterns = Vec::new();
+        for product in products {
+            let at = |why: String| CatalogError::new(format!("product `{}`: {why}", product.name));
+            if product.name.is_empty() {
+                return Err(CatalogError::new("a product needs a name"));
+            }
+            if entries.iter().any(|e| e.id == product.id) {
+                return Err(at("named twice".into()));
+            }
+            product.clues.validate().map_err(at)?;
+            for image in &product.images {
+                patterns.push((
+                    compile_pattern(image).map_err(|e| at(e.to_string()))?,
+                    entries.len(),
+                ));
+            }
+            entries.push(product);
+        }
+        let mut layers = vec![Layer::new(&patterns)];
+        layers.extend(self.images.layers.iter().cloned());
+        Ok(Catalogue {
+            entries,
+            images: Matcher { layers },
+            ports: self.ports.clone(),
+            proxies: self.proxies.clone(),
+            shared: Arc::clone(&self.shared),
+            clues: OnceLock::new(),
+        })
+    }
+
     /// The entry whose image patterns match `image`, if any.
     pub fn match_image(&self, image: &ImageRef) -> Option<&Entry> {
         self.match_image_index(image).map(|i| &self.entries[i])

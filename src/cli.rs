@@ -28,6 +28,21 @@ pub enum Command {
         /// The rule id, e.g. sensitive-port-exposed.
         id: String,
     },
+    /// List the catalogue of sensitive software (with the products of composeguard.toml's
+    /// `[sensitive]` section) and what identifies each.
+    Catalogue {
+        /// The file or folder whose configuration adds products (default: the current folder).
+        path: Option<PathBuf>,
+        /// Only this category (database, cache, queue, search, object-store, secrets,
+        /// admin-ui, observability, docker-api).
+        #[arg(long)]
+        category: Option<String>,
+        /// `text` (a table) or `json` (every clue of every entry).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        output_format: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
     /// Print the resolved configuration (or the JSON Schema of the config file).
     Config {
         /// The file or folder whose configuration to show (default: the current folder).

@@ -81,6 +81,41 @@ pub struct SensitiveConfig {
     /// Container ports that mark a service with an unknown image as sensitive.
     #[serde(default)]
     pub ports: Vec<u16>,
+    /// Products recognised by the same kinds of clue as the catalogue's entries (see
+    /// `composeguard rule sensitive-port-exposed`).
+    #[serde(default)]
+    pub products: Vec<SensitiveProduct>,
+}
+
+/// A product of one's own, with the clues that identify it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SensitiveProduct {
+    /// Display name, e.g. `Ledger DB`.
+    pub name: String,
+    #[serde(default = "default_category")]
+    pub category: String,
+    /// Image patterns (catalogue syntax): strong clues.
+    #[serde(default)]
+    pub images: Vec<String>,
+    /// Well-known container ports: a weak clue on the reported port.
+    #[serde(default)]
+    pub ports: Vec<u16>,
+    /// Name tokens in an image's last path component or a service name: weak.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// Environment variable names its image reads (`PREFIX_*` for a prefix): weak.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Data directories in the container: strong.
+    #[serde(default)]
+    pub volumes: Vec<String>,
+    /// Programs that run its server: strong.
+    #[serde(default)]
+    pub commands: Vec<String>,
+    /// Words or phrases of a healthcheck that checks it: strong.
+    #[serde(default)]
+    pub healthchecks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -275,7 +310,11 @@ impl Config {
                 rules.iter().map(|r| r.get_ref().clone()).collect(),
             ));
         }
-        let catalogue = if file.sensitive.images.is_empty() && file.sensitive.ports.is_empty() {
+        let sensitive = &file.sensitive;
+        let catalogue = if sensitive.images.is_empty()
+            && sensitive.ports.is_empty()
+            && sensitive.products.is_empty()
+        {
             Catalogue::shared_builtin()
         } else {
             let mut images = Vec::new();
@@ -291,10 +330,37 @@ impl Config {
                 })?;
                 images.push((image.pattern.clone(), category));
             }
-            Arc::new(
-                Catalogue::try_with_extra(&images, &file.sensitive.ports)
-                    .map_err(|e| error(None, format!("sensitive images: {e}")))?,
-            )
+            let mut products = Vec::new();
+            for product in &sensitive.products {
+                let category: Category = product.category.parse().map_err(|_| {
+                    error(
+                        None,
+                        format!(
+                            "unknown category {:?} for product {:?}",
+                            product.category, product.name
+                        ),
+                    )
+                })?;
+                products.push(crate::catalog::Entry {
+                    id: format!("user:{}", product.name.trim()),
+                    name: product.name.trim().to_string(),
+                    category,
+                    ports: product.ports.clone(),
+                    images: product.images.clone(),
+                    user_defined: true,
+                    clues: crate::catalog::EntryClues {
+                        tokens: product.tokens.clone(),
+                        env: product.env.clone(),
+                        volumes: product.volumes.clone(),
+                        commands: product.commands.clone(),
+                        healthchecks: product.healthchecks.clone(),
+                    },
+                });
+            }
+            let extended = Catalogue::try_with_extra(&images, &sensitive.ports)
+                .and_then(|c| c.try_with_products(products))
+                .map_err(|e| error(None, format!("sensitive: {e}")))?;
+            Arc::new(extended)
         };
         Ok(Config {
             path,

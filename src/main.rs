@@ -30,6 +30,18 @@ fn main() -> ExitCode {
             schema,
             config,
         } => composeguard::run::show_config(path.as_deref(), *schema, config, &mut io),
+        Command::Catalogue {
+            path,
+            category,
+            output_format,
+            config,
+        } => composeguard::run::show_catalogue(
+            path.as_deref(),
+            category.as_deref(),
+            output_format == "json",
+            config,
+            &mut io,
+        ),
         Command::Tunnel(args) => composeguard::tunnel::run(args, &mut io),
         Command::Server => unreachable!("handled above"),
     };

@@ -552,5 +552,39 @@ pub fn show_config(path: Option<&Path>, schema: bool, args: &ConfigArgs, io: &mu
     }
 }
 
+/// `composeguard catalogue`: the catalogue the configuration of `path` resolves to.
+pub fn show_catalogue(
+    path: Option<&Path>,
+    category: Option<&str>,
+    json: bool,
+    args: &ConfigArgs,
+    io: &mut Io,
+) -> i32 {
+    let category = match category.map(str::parse::<crate::catalog::Category>) {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
+            let _ = writeln!(io.stderr, "error: --category: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut resolver = ConfigResolver::new(args, Overrides::default());
+    match resolver.for_path(path.unwrap_or(Path::new("."))) {
+        Ok(config) => {
+            let text = if json {
+                crate::catalog::listing::json(&config.catalogue, category)
+            } else {
+                crate::catalog::listing::table(&config.catalogue, category)
+            };
+            let _ = io.stdout.write_all(text.as_bytes());
+            EXIT_CLEAN
+        }
+        Err(e) => {
+            let _ = write!(io.stderr, "{}", e.render(false));
+            EXIT_ERROR
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

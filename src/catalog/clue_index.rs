@@ -20,8 +20,8 @@ pub struct ClueIndex {
     volumes: Vec<(String, usize)>,
     /// Server programs, lowercased, without a `.sh` suffix.
     commands: HashMap<String, Vec<usize>>,
-    /// Healthcheck phrases, lowercased, as words.
-    healthchecks: Vec<(Vec<String>, usize)>,
+    /// Healthcheck phrases as words (lowercased), as written, and their entry.
+    healthchecks: Vec<(Vec<String>, String, usize)>,
     look_alikes: Vec<String>,
     service_names: HashMap<String, Category>,
 }
@@ -57,7 +57,7 @@ impl ClueIndex {
                     .push(i);
             }
             for phrase in &clues.healthchecks {
-                index.healthchecks.push((words(phrase), i));
+                index.healthchecks.push((words(phrase), phrase.clone(), i));
             }
         }
         for list in index.env.values_mut().chain(index.commands.values_mut()) {
@@ -132,12 +132,12 @@ impl ClueIndex {
     /// lowercased), with the phrase.
     pub fn entries_by_healthcheck(&self, text: &[String]) -> Vec<(usize, String)> {
         let mut out: Vec<(usize, String)> = Vec::new();
-        for (phrase, entry) in &self.healthchecks {
+        for (phrase, written, entry) in &self.healthchecks {
             if out.iter().any(|(e, _)| e == entry) || phrase.is_empty() {
                 continue;
             }
             if text.windows(phrase.len()).any(|w| w == phrase.as_slice()) {
-                out.push((*entry, phrase.join(" ")));
+                out.push((*entry, written.clone()));
             }
         }
         out

@@ -246,9 +246,10 @@ pub fn exposed_bindings<'p>(
     let default_ip = project.default_host_ip(service);
     // Only the wildcard class matters here, which trust does not change.
     let trusted = TrustedNetworks::default();
-    service.ports.iter().filter(move |b| {
-        binding_reach(b, default_ip.as_deref(), &trusted).0 == Reach::Wildcard
-    })
+    service
+        .ports
+        .iter()
+        .filter(move |b| binding_reach(b, default_ip.as_deref(), &trusted).0 == Reach::Wildcard)
 }
 
 fn describe_port(binding: &PortBinding) -> String {

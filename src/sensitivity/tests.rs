@@ -246,7 +246,10 @@ fn a_service_name_is_weak_and_agrees_with_the_port_or_another_clue() {
         Some(Level::Hint),
         "two names are one clue"
     );
-    assert_eq!(level(&named("main-db", "acme/example-postgres"), 8080), Some(Level::Hint));
+    assert_eq!(
+        level(&named("main-db", "acme/example-postgres"), 8080),
+        Some(Level::Hint)
+    );
     assert_eq!(
         level(&named("main-db", "acme/example-postgres"), 5432),
         Some(Level::Corroborated)
