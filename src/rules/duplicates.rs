@@ -118,6 +118,8 @@ struct Published<'p> {
     /// Index of the service's profiles.
     profiles: usize,
     ip: (Family, Option<std::net::IpAddr>),
+    /// The network's `host_binding_ipv4`, for an entry without a host IP.
+    default_ip: Option<String>,
 }
 
 /// The entries seen so far of one protocol, by the first port of their range.
@@ -167,6 +169,12 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut all: Vec<Published> = Vec::new();
     for service in &project.services {
         let mut profiles_of_service = None;
+        // Without a host IP, a port is bound where the service's network says.
+        let default_ip = if service.ports.iter().any(|b| b.host_ip.is_none()) {
+            project.default_host_ip(service)
+        } else {
+            None
+        };
         for binding in &service.ports {
             let Some(range) = binding.published else {
                 continue;
@@ -183,7 +191,8 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 binding,
                 range,
                 profiles,
-                ip: ip_scope(binding.host_ip.as_deref()),
+                ip: ip_scope(binding.host_ip.as_deref().or(default_ip.as_deref())),
+                default_ip: default_ip.clone().filter(|_| binding.host_ip.is_none()),
             });
         }
     }
@@ -225,7 +234,7 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
             "service `{}` publishes host port {port}/{} on {}, already published by {by}",
             sj.name,
             bj.protocol,
-            describe_ip(bj.host_ip.as_deref())
+            describe_ip(bj.host_ip.as_deref().or(pj.default_ip.as_deref()))
         );
         let mut d = diagnostic(&PORT_META, project, bj.at, message).with_help(
             "publish another host port (the part before the colon), or put the services in profiles that do not run together",
