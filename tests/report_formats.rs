@@ -3,7 +3,7 @@
 //! format counts columns in its own unit: characters (json, github), UTF-16 code units
 //! (sarif), UTF-8 bytes (rdjson).
 //!
-//! The SARIF log is validated against the official SARIF 2.1.0 schema (../shared/schemas/)
+//! The SARIF log is validated against the official SARIF 2.1.0 schema (tests/schemas/, vendored)
 //! with Python's `jsonschema`, and the JUnit XML is parsed by Python's `xml.etree`. Without
 //! python3/jsonschema or the schema those checks skip with a notice, unless
 //! COMPOSEGUARD_REQUIRE_ORACLE is set (CI), where they fail.
@@ -332,7 +332,7 @@ fn sarif_has_rules_results_utf16_regions_and_fixes() {
 /// Validates a SARIF log against the official schema with Python's jsonschema.
 fn validate_sarif(sarif: &str, name: &str) {
     let schema =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/sarif-schema-2.1.0.json");
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-schema-2.1.0.json");
     if !schema.is_file() {
         return skip(&format!("{} is absent", schema.display()));
     }

@@ -384,8 +384,21 @@ fn lookups_agree_with_the_merged_entries_for_every_shape_of_merge() {
 
 /// Every file under ../shared/corpus with its text; none when the corpus is absent.
 pub(in crate::yaml) fn corpus_texts() -> Vec<(std::path::PathBuf, String)> {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    let mut stack = vec![corpus];
+    texts_under(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+}
+
+/// Every compose file of the repository's test data (fixtures, labelled real and written
+/// services, model cases): there on every clone.
+pub(in crate::yaml) fn testdata_texts() -> Vec<(std::path::PathBuf, String)> {
+    texts_under(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"))
+        .into_iter()
+        .filter(|(path, _)| path.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect()
+}
+
+/// Every file under `root` (recursively) that reads as text.
+fn texts_under(root: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut stack = vec![root.to_path_buf()];
     let mut files = Vec::new();
     while let Some(path) = stack.pop() {
         if path.is_dir() {

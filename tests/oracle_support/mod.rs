@@ -287,8 +287,8 @@ pub fn yaml_files_under(root: &Path) -> Vec<PathBuf> {
 /// What became of one port of a service (in a `config --format json` document) after a fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PortFate {
-    /// The same port, at its place; `rebound`: its host IP went from absent or a wildcard to
-    /// the bind address.
+    /// The same port, at its place; `rebound`: its host IP went from absent, a wildcard or
+    /// another address that is not loopback to the bind address.
     Kept { rebound: bool },
     /// Gone: after the fix it was the same binding as a port before it in the list (`80` and
     /// `127.0.0.1::80`), and Compose keeps one of two equal ports.
@@ -317,13 +317,16 @@ pub fn align_ports(
     let mut next = 0;
     for (i, x) in before.iter().enumerate() {
         let (rest, ip) = split(x);
-        let wildcard = ip.as_deref().is_none_or(|ip| {
+        // From every interface, or from a specific address that is not loopback (a public
+        // one, or a private one outside the trusted networks): whether the move was reported
+        // is checked against the findings by the caller.
+        let movable = ip.as_deref().is_none_or(|ip| {
             ip.trim_matches(['[', ']'])
                 .parse::<std::net::IpAddr>()
-                .is_ok_and(|a| a.is_unspecified())
+                .is_ok_and(|a| !a.is_loopback())
         });
         let fits = |(r, now): &(serde_json::Value, Option<String>)| {
-            *r == rest && (*now == ip || (wildcard && now.as_deref() == Some(bind)))
+            *r == rest && (*now == ip || (movable && now.as_deref() == Some(bind)))
         };
         if let Some(y) = after.get(next).filter(|y| fits(y)) {
             fates.push(PortFate::Kept { rebound: y.1 != ip });
