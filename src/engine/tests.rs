@@ -90,7 +90,9 @@ fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, Load
     let mut applied = HashMap::new();
     let mut load = options.load.clone();
     for _ in 0..MAX_FIX_ROUNDS {
-        let Some(texts) = apply_round(&current, &diagnostics, options, &mut applied) else {
+        let mut declared = Vec::new();
+        let Some(texts) = apply_round(&current, &diagnostics, options, &mut applied, &mut declared)
+        else {
             break;
         };
         for (file, (text, _)) in current.files.iter().zip(texts) {
@@ -98,7 +100,7 @@ fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, Load
         }
         let main_text = load.texts.get(main).cloned();
         let candidate = match Project::load(main, main_text, &load) {
-            Ok(p) if verify(&current, &p, &options.config.settings).is_ok() => p,
+            Ok(p) if verify(&current, &p, &options.config.settings, &declared).is_ok() => p,
             // The fixer gives up and reports why; compared by whether it did.
             _ => {
                 let project = Project::load(main, None, &options.load)?;
@@ -222,7 +224,14 @@ fn a_big_file_parsed_again_in_pieces_is_fixed_as_the_plain_fixer_fixes_it() {
         let project = Project::load(&main, None, &options.load).unwrap();
         let found_first = lint(&project, &options);
         let mut applied = HashMap::new();
-        let texts = apply_round(&project, &found_first, &options, &mut applied).unwrap();
+        let texts = apply_round(
+            &project,
+            &found_first,
+            &options,
+            &mut applied,
+            &mut Vec::new(),
+        )
+        .unwrap();
         let (first, moved) = &texts[0];
         let plan = reparse_plan(&project.files[0].tree, first, moved, 2).expect("a plan");
         assert!(Tree::joined_pieces(first, &plan).is_some());

@@ -143,6 +143,11 @@ impl DirectLayers {
         DirectLayers { names }
     }
 
+    /// The name `layer` is written under in `services:`, when it is such a direct mapping.
+    pub fn owner(&self, layer: Loc) -> Option<&str> {
+        self.names.get(&layer).map(String::as_str)
+    }
+
     /// Whether `layer` is one of `service`'s mappings written directly under `services:`.
     pub fn is_direct(&self, service: &Service, layer: Loc) -> bool {
         self.names.get(&layer) == Some(&service.name)
