@@ -243,3 +243,77 @@ fn a_big_file_parsed_again_in_pieces_is_fixed_as_the_plain_fixer_fixes_it() {
         assert!(!found.is_empty());
     }
 }
+
+mod whole_model {
+    use crate::compose::model::Project;
+    use crate::compose::project::LoadOptions;
+    use crate::engine::verify;
+    use crate::fix::Change;
+    use crate::settings::Settings;
+
+    fn load(text: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("compose.yaml");
+        let options = LoadOptions {
+            process_env: Some(Vec::new()),
+            texts: [(path.clone(), text.to_string())].into_iter().collect(),
+            ..LoadOptions::default()
+        };
+        Project::load(&path, None, &options).unwrap()
+    }
+
+    const BEFORE: &str =
+        "version: '3'\nservices:\n  x:\n    image: busybox\n  y:\n    extends: x\n";
+
+    #[test]
+    fn an_undeclared_change_is_refused_naming_the_service_and_key() {
+        let before = load(BEFORE);
+        let after = load(&BEFORE.replace("busybox", "alpine"));
+        let why = verify(&before, &after, &Settings::default(), &[]).unwrap_err();
+        assert!(why.contains("`image` of service `x`"), "{why}");
+        // Declaring `x`'s image is not enough: `y` inherits it.
+        let declared = [Change::service("x", "image")];
+        let why = verify(&before, &after, &Settings::default(), &declared).unwrap_err();
+        assert!(why.contains("`image` of service `y`"), "{why}");
+    }
+
+    #[test]
+    fn a_declared_change_passes_unless_an_item_is_repeated() {
+        let before = load(BEFORE);
+        let once = load(&BEFORE.replace(
+            "image: busybox\n",
+            "image: busybox\n    security_opt: [no-new-privileges:true]\n",
+        ));
+        let declared = [
+            Change::service("x", "security_opt"),
+            Change::service("y", "security_opt"),
+        ];
+        assert_eq!(
+            verify(&before, &once, &Settings::default(), &declared),
+            Ok(())
+        );
+        let why = verify(&before, &once, &Settings::default(), &declared[..1]).unwrap_err();
+        assert!(why.contains("`security_opt` of service `y`"), "{why}");
+        let twice = load(&format!(
+            "{}    security_opt: [no-new-privileges:true]\n",
+            once.files[0].text()
+        ));
+        let why = verify(&before, &twice, &Settings::default(), &declared).unwrap_err();
+        assert!(
+            why.contains("`security_opt` of service `y` would list `no-new-privileges:true` twice"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn removing_the_version_needs_its_declaration() {
+        let before = load(BEFORE);
+        let after = load(&BEFORE.replace("version: '3'\n", ""));
+        assert!(verify(&before, &after, &Settings::default(), &[]).is_err());
+        let declared = [Change::top_level("version")];
+        assert_eq!(
+            verify(&before, &after, &Settings::default(), &declared),
+            Ok(())
+        );
+    }
+}
