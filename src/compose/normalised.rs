@@ -44,7 +44,9 @@ pub fn seq_merge(key: &str) -> SeqMerge {
     match key {
         "security_opt" | "group_add" | "external_links" => SeqMerge::Append,
         "cap_add" | "cap_drop" | "dns" | "dns_search" | "dns_opt" | "expose" | "extra_hosts"
-        | "tmpfs" | "devices" | "volumes" | "volumes_from" => SeqMerge::Union,
+        | "tmpfs" | "devices" | "volumes_from" => SeqMerge::Union,
+        // `volumes` are merged by target (a later `/b:/data` replaces `/a:/data`): not
+        // modelled, so every layer's list is compared.
         "command" | "entrypoint" => SeqMerge::Replace,
         _ => SeqMerge::Unmodelled,
     }
