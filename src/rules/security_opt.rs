@@ -8,8 +8,10 @@
 //! Docker Benchmark 5.25). The fix is unsafe because it changes what the container may do at
 //! run time (a setuid helper the service relies on stops working): it adds
 //! `- no-new-privileges:true` to an existing `security_opt` list (block or flow), or a new
-//! `security_opt:` key at the indentation of the service's keys. No fix is offered when the
-//! list comes from an anchor, a merge or an extended service.
+//! `security_opt:` key at the indentation of the service's keys. The item goes once into the
+//! lowest service mapping that every service using it can take it in ([`NnpFixer`]): a base
+//! and the services extending it get one edit, at the base. No fix is offered when no
+//! mapping can take it, or the list comes from an anchor or a `<<` merge.
 //!
 //! ## unconfined-profile
 //! Finds `seccomp:unconfined`, `apparmor:unconfined`, `label:disable` and
