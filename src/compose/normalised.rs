@@ -24,6 +24,9 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     /// A key whose merge is not modelled: each layer's value, lowest priority first.
     Layers(Vec<Value>),
+    /// A value reached through an alias inside another value: a fingerprint of its content,
+    /// computed once per node (expanding aliases could be exponential: "billion laughs").
+    Shared(u64),
 }
 
 /// How Compose merges a sequence of a later layer into an earlier one.
@@ -262,6 +265,10 @@ fn read_depth(project: &Project, file: FileId, tree: &Tree, node: NodeId, depth:
     if depth > crate::yaml::MAX_NESTING {
         return Value::Null;
     }
+    if depth > 0 && matches!(tree.node(node).kind, NodeKind::Alias(_)) {
+        let mut memo = std::collections::HashMap::new();
+        return Value::Shared(fingerprint(project, file, tree, node, &mut memo));
+    }
     let node = tree.resolve(node);
     match &tree.node(node).kind {
         NodeKind::Scalar(_) => match tree.scalar_type(node) {
@@ -288,6 +295,53 @@ fn read_depth(project: &Project, file: FileId, tree: &Tree, node: NodeId, depth:
         ),
         NodeKind::Alias(_) => Value::Null,
     }
+}
+
+/// A hash of a node's canonical value, each node hashed once (`memo`), so that a value
+/// reached through aliases of aliases costs its number of nodes.
+fn fingerprint(
+    project: &Project,
+    file: FileId,
+    tree: &Tree,
+    node: NodeId,
+    memo: &mut std::collections::HashMap<NodeId, u64>,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let node = tree.resolve(node);
+    if let Some(h) = memo.get(&node) {
+        return *h;
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match &tree.node(node).kind {
+        NodeKind::Sequence { items, .. } => {
+            1u8.hash(&mut hasher);
+            for item in items.clone() {
+                fingerprint(project, file, tree, item, memo).hash(&mut hasher);
+            }
+        }
+        NodeKind::Mapping { .. } => {
+            2u8.hash(&mut hasher);
+            let mut entries: Vec<(String, u64)> = tree
+                .entries(node)
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let key = project.interpolate(file, tree.scalar_value(k)?);
+                    Some((key, fingerprint(project, file, tree, v, memo)))
+                })
+                .collect();
+            entries.sort();
+            entries.hash(&mut hasher);
+        }
+        _ => {
+            3u8.hash(&mut hasher);
+            if let Value::Scalar(s) = read_depth(project, file, tree, node, 0) {
+                s.hash(&mut hasher);
+            }
+        }
+    }
+    let h = hasher.finish();
+    memo.insert(node, h);
+    h
 }
 
 /// The first item that is repeated in a merged `Append` list (Compose rejects the project:
