@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use crate::compose::address::{Reach, TrustedNetworks, reach};
 use crate::compose::model::Project;
+use crate::compose::normalised::{self, Normalised};
 use crate::compose::port::{NormalisedPort, is_wildcard_ip};
 use crate::compose::project::{LoadFailure, LoadOptions};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::fix::{Moved, apply_fixes_mapped};
+use crate::fix::{Change, Moved, apply_fixes_declared};
 use crate::rules::{self, Context, RuleMeta};
 use crate::settings::Settings;
 use crate::suppress;
@@ -155,6 +156,7 @@ fn load_fixed(
     load: &LoadOptions,
     current: &Project,
     options: &CheckOptions,
+    declared: &[Change],
 ) -> Result<(Project, Vec<Diagnostic>), String> {
     let unreadable = |e: LoadFailure| {
         format!(
@@ -164,14 +166,14 @@ fn load_fixed(
         )
     };
     let changed_meaning = |why: String| {
-        format!("a fix would change more than the host IPs ({why}); nothing was fixed")
+        format!("a fix would change more than it declares ({why}); nothing was fixed")
     };
     let settings = &options.config.settings;
     let main_text = load.texts.get(main).cloned();
     let threads = fixer_threads(current);
     if threads == 1 {
         let candidate = Project::load(main, main_text, load).map_err(unreadable)?;
-        verify(current, &candidate, settings).map_err(changed_meaning)?;
+        verify(current, &candidate, settings, declared).map_err(changed_meaning)?;
         let found = lint(&candidate, options);
         return Ok((candidate, found));
     }
@@ -179,15 +181,18 @@ fn load_fixed(
     // uses the cores itself: then beside the rules.
     let in_pieces = !load.pieces.is_empty();
     let (candidate, before) = std::thread::scope(|scope| {
-        let before = (!in_pieces).then(|| scope.spawn(|| current.normalised_ports()));
+        let before = (!in_pieces)
+            .then(|| scope.spawn(|| (current.normalised_ports(), Normalised::of(current))));
         let candidate = Project::load(main, main_text, load);
         (candidate, before.map(join))
     });
     let candidate = candidate.map_err(unreadable)?;
     let (verified, found) = std::thread::scope(|scope| {
         let verified = scope.spawn(|| match &before {
-            Some(ports) => verify_ports(current, ports, &candidate, settings),
-            None => verify(current, &candidate, settings),
+            Some((ports, model)) => {
+                verify_read(current, ports, model, &candidate, settings, declared)
+            }
+            None => verify(current, &candidate, settings, declared),
         });
         let ctx = Context::new(&candidate, &options.config.catalogue, settings);
         let found = rule_findings(&ctx, options, Rules::All, threads);
@@ -318,7 +323,9 @@ pub fn check_project(
                 &first_round
             }
         };
-        let Some(texts) = apply_round(&current, to_fix, options, &mut applied) else {
+        let mut declared = Vec::new();
+        let Some(texts) = apply_round(&current, to_fix, options, &mut applied, &mut declared)
+        else {
             break;
         };
         let threads = fixer_threads(&current);
@@ -329,7 +336,7 @@ pub fn check_project(
             }
             load.texts.insert(file.path.clone(), text);
         }
-        match load_fixed(main, &load, &current, options) {
+        match load_fixed(main, &load, &current, options, &declared) {
             Ok((candidate, found)) => {
                 complete = Some(found);
                 release(std::mem::replace(&mut current, candidate));
@@ -366,12 +373,13 @@ pub fn check_project(
 
 /// Applies the fixes of one round to every file of `project`: the new texts with where
 /// their bytes moved, or `None` when no fix changed anything. Counts the fixes taken per file
-/// in `applied`.
+/// in `applied`, and adds the changes the taken fixes declare to `declared`.
 fn apply_round(
     project: &Project,
     diagnostics: &[Diagnostic],
     options: &CheckOptions,
     applied: &mut HashMap<usize, usize>,
+    declared: &mut Vec<Change>,
 ) -> Option<Vec<(String, Moved)>> {
     let mut changed = false;
     let mut texts = Vec::with_capacity(project.files.len());
@@ -381,7 +389,9 @@ fn apply_round(
             .filter(|d| d.file == id)
             .filter_map(|d| d.fix.as_ref())
             .filter(|f| f.is_applied(options.unsafe_fixes));
-        let (new_text, count, moved) = apply_fixes_mapped(file.text(), fixes);
+        let (new_text, count, moved) = apply_fixes_declared(file.text(), fixes, |fix| {
+            declared.extend(fix.changes.iter().cloned());
+        });
         if count > 0 && new_text != file.text() {
             *applied.entry(id).or_default() += count;
             changed = true;
@@ -432,12 +442,82 @@ fn outcome(
 }
 
 /// A fixed project must mean the same as before except that ports published on every
-/// interface may now be bound to the bind address.
-pub fn verify(before: &Project, after: &Project, settings: &Settings) -> Result<(), String> {
-    verify_ports(before, &before.normalised_ports(), after, settings)
+/// interface may now be bound to the bind address (or be gone), and the keys the applied
+/// fixes declare (`declared`) may change, to a value Compose accepts.
+pub fn verify(
+    before: &Project,
+    after: &Project,
+    settings: &Settings,
+    declared: &[Change],
+) -> Result<(), String> {
+    verify_read(
+        before,
+        &before.normalised_ports(),
+        &Normalised::of(before),
+        after,
+        settings,
+        declared,
+    )
 }
 
-/// [`verify`], with the ports of `before` read already.
+/// [`verify`], with the ports and the normalised model of `before` read already.
+fn verify_read(
+    before: &Project,
+    before_ports: &PortsByService,
+    before_model: &Normalised,
+    after: &Project,
+    settings: &Settings,
+    declared: &[Change],
+) -> Result<(), String> {
+    verify_ports(before, before_ports, after, settings)?;
+    verify_model(before_model, &Normalised::of(after), declared)
+}
+
+/// Every (service, key) and top-level key is the same before and after, but those declared;
+/// a declared one must hold no repeated item where Compose refuses them.
+fn verify_model(
+    before: &Normalised,
+    after: &Normalised,
+    declared: &[Change],
+) -> Result<(), String> {
+    let declared: std::collections::HashSet<(Option<&str>, &str)> = declared
+        .iter()
+        .map(|c| (c.service.as_deref(), c.key.as_str()))
+        .collect();
+    let what = |(service, key): &normalised::Path| match service {
+        Some(s) => format!("`{key}` of service `{s}`"),
+        None => format!("the top-level `{key}`"),
+    };
+    let paths = before.values.keys().chain(
+        after
+            .values
+            .keys()
+            .filter(|k| !before.values.contains_key(*k)),
+    );
+    for path in paths {
+        let (b, a) = (before.values.get(path), after.values.get(path));
+        if declared.contains(&(path.0.as_deref(), path.1.as_str())) {
+            if let Some(item) = a.and_then(|a| normalised::repeated_item(&path.1, a))
+                && b.is_none_or(|b| normalised::repeated_item(&path.1, b).is_none())
+            {
+                return Err(format!(
+                    "{} would list `{item}` twice, which Compose rejects",
+                    what(path)
+                ));
+            }
+            continue;
+        }
+        if a != b {
+            return Err(format!(
+                "{} would change, and no fix declares it",
+                what(path)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The port part of [`verify`].
 fn verify_ports(
     before: &Project,
     before_ports: &PortsByService,

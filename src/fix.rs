@@ -43,6 +43,35 @@ pub struct Fix {
     pub title: String,
     pub edits: Vec<Edit>,
     pub applicability: Applicability,
+    /// What the fix means to change in the project as Compose reads it, beyond the ports
+    /// (whose changes the verification knows: a host IP rebound, an exposed port removed).
+    /// The fixer refuses a fix that changes anything else ([`crate::engine::verify`]).
+    #[serde(skip)]
+    pub changes: Vec<Change>,
+}
+
+/// A key whose meaning a fix changes on purpose: a service's key, or a top-level key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Change {
+    /// `None` for a top-level key (`version`).
+    pub service: Option<String>,
+    pub key: String,
+}
+
+impl Change {
+    pub fn service(name: &str, key: &str) -> Change {
+        Change {
+            service: Some(name.to_string()),
+            key: key.to_string(),
+        }
+    }
+
+    pub fn top_level(key: &str) -> Change {
+        Change {
+            service: None,
+            key: key.to_string(),
+        }
+    }
 }
 
 impl Fix {
@@ -51,7 +80,14 @@ impl Fix {
             title: title.into(),
             edits,
             applicability,
+            changes: Vec::new(),
         }
+    }
+
+    /// The fix with the keys it changes on purpose declared.
+    pub fn declaring(mut self, changes: impl IntoIterator<Item = Change>) -> Fix {
+        self.changes.extend(changes);
+        self
     }
 
     pub fn is_applied(&self, unsafe_fixes: bool) -> bool {
@@ -77,6 +113,16 @@ pub fn apply_fixes_mapped<'f>(
     text: &str,
     fixes: impl IntoIterator<Item = &'f Fix>,
 ) -> (String, usize, Moved) {
+    apply_fixes_declared(text, fixes, |_| {})
+}
+
+/// [`apply_fixes_mapped`], calling `taken` with each fix that is applied (for the changes it
+/// declares).
+pub fn apply_fixes_declared<'f>(
+    text: &str,
+    fixes: impl IntoIterator<Item = &'f Fix>,
+    mut taken_fix: impl FnMut(&'f Fix),
+) -> (String, usize, Moved) {
     let mut taken = Taken::default();
     let mut count = 0;
     for fix in fixes {
@@ -91,6 +137,7 @@ pub fn apply_fixes_mapped<'f>(
         let all_duplicates = fix.edits.iter().all(|e| taken.contains(e));
         if all_duplicates {
             count += 1;
+            taken_fix(fix);
             continue;
         }
         if clashes_within(&fix.edits) || fix.edits.iter().any(|e| taken.clashes(e)) {
@@ -101,6 +148,7 @@ pub fn apply_fixes_mapped<'f>(
             taken.add(e);
         }
         count += 1;
+        taken_fix(fix);
     }
     let mut edits = taken.edits;
     edits.sort_by_key(|e| (e.range.start, e.range.end));

@@ -505,3 +505,258 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Every rule, as `--select all`.
+fn every_rule() -> Config {
+    Config::default().with_overrides(&composeguard::config::Overrides {
+        select: Some(vec!["all".to_string()]),
+        ..Default::default()
+    })
+}
+
+/// The compose files to fix: every `compose*.yaml` fixture, and the corpus when it is here.
+fn files_to_fix() -> Vec<PathBuf> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures");
+    let mut files: Vec<PathBuf> = oracle_support::yaml_files_under(&fixtures)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("compose"))
+        })
+        .collect();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if corpus.is_dir() {
+        files.extend(oracle_support::yaml_files_under(&corpus));
+    } else {
+        eprintln!("NOTICE: ../shared/corpus is absent: only the fixtures are fixed");
+    }
+    files
+}
+
+/// What became of one file in [`every_fix_changes_only_what_it_declares`].
+#[derive(Default)]
+struct FixTally {
+    accepted: usize,
+    fixed: usize,
+    accepted_after: usize,
+    /// (service, key) values that differ, each explained by a declared change or the ports.
+    explained: usize,
+    failures: Vec<String>,
+}
+
+/// Fixes one file (a copy of its folder in `scratch`) with every rule, safe and unsafe, and
+/// compares Compose's config before and after.
+fn fix_and_compare(compose: &Path, original: &Path, scratch: &Path) -> FixTally {
+    let mut tally = FixTally::default();
+    let name = original.file_name().unwrap().to_str().unwrap().to_string();
+    copy_dir(original.parent().unwrap(), scratch);
+    let file = scratch.join(&name);
+    let Outcome::Accepted(before) =
+        oracle_support::run_config(compose, std::slice::from_ref(&name), scratch, &[])
+    else {
+        return tally;
+    };
+    tally.accepted = 1;
+    let config = every_rule();
+    let options = CheckOptions {
+        config: &config,
+        fix: true,
+        unsafe_fixes: true,
+        load: load_options(),
+    };
+    // The changes every fix on offer declares (a fix taken in a later round is on offer in
+    // the first one, or follows from one that is).
+    let declared: Vec<composeguard::fix::Change> = match Project::load(&file, None, &options.load) {
+        Ok(project) => lint(&project, &options)
+            .into_iter()
+            .filter_map(|d| d.fix)
+            .flat_map(|f| f.changes)
+            .collect(),
+        Err(_) => return tally,
+    };
+    let Ok(outcome) = check_project(&file, None, &options) else {
+        return tally;
+    };
+    let mut changed = false;
+    for f in &outcome.files {
+        if let Some(text) = &f.fixed {
+            std::fs::write(&f.path, text).unwrap();
+            changed = true;
+        }
+    }
+    if !changed {
+        return tally;
+    }
+    tally.fixed = 1;
+    let after = match oracle_support::run_config(compose, std::slice::from_ref(&name), scratch, &[])
+    {
+        Outcome::Accepted(after) => after,
+        Outcome::Rejected(e) => {
+            tally.failures.push(format!(
+                "{}: Compose rejects the fixed file: {e}",
+                original.display()
+            ));
+            return tally;
+        }
+    };
+    tally.accepted_after = 1;
+    match explain_differences(&before, &after, &declared) {
+        Ok(n) => tally.explained = n,
+        Err(why) => tally
+            .failures
+            .push(format!("{}: {why}", original.display())),
+    }
+    tally
+}
+
+/// Each difference between two configs is a declared change or a port rebound to
+/// 127.0.0.1 or removed; an added `security_opt` item is `no-new-privileges:true`.
+fn explain_differences(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    declared: &[composeguard::fix::Change],
+) -> Result<usize, String> {
+    let is_declared = |service: Option<&str>, key: &str| {
+        declared
+            .iter()
+            .any(|c| c.service.as_deref() == service && c.key == key)
+    };
+    let object = |v: &serde_json::Value| v.as_object().cloned().unwrap_or_default();
+    let (top_before, top_after) = (object(before), object(after));
+    let mut explained = 0;
+    for key in top_before.keys().chain(top_after.keys()) {
+        if key == "services" || key.starts_with("x-") {
+            continue;
+        }
+        if top_before.get(key) != top_after.get(key) {
+            if !is_declared(None, key) {
+                return Err(format!(
+                    "the top-level `{key}` changed, and no fix declares it"
+                ));
+            }
+            explained += 1;
+        }
+    }
+    let services = |m: &serde_json::Map<String, serde_json::Value>| {
+        m.get("services").map(object).unwrap_or_default()
+    };
+    let (sb, sa) = (services(&top_before), services(&top_after));
+    if sb.keys().collect::<Vec<_>>() != sa.keys().collect::<Vec<_>>() {
+        return Err("the services changed".into());
+    }
+    for (service, b) in &sb {
+        let (b, a) = (object(b), object(&sa[service]));
+        for key in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
+            let (x, y) = (b.get(key), a.get(key));
+            if x == y {
+                continue;
+            }
+            if key == "ports" {
+                let list = |v: Option<&serde_json::Value>| {
+                    v.and_then(|v| v.as_array().cloned()).unwrap_or_default()
+                };
+                ports_explained(&list(x), &list(y))
+                    .map_err(|why| format!("service {service}: {why}"))?;
+            } else if !is_declared(Some(service), key) {
+                return Err(format!(
+                    "`{key}` of service `{service}` changed, and no fix declares it: {x:?} -> {y:?}"
+                ));
+            } else if key == "security_opt" {
+                let list = |v: Option<&serde_json::Value>| {
+                    v.and_then(|v| v.as_array().cloned()).unwrap_or_default()
+                };
+                let (x, y) = (list(x), list(y));
+                let added: Vec<&serde_json::Value> = y.iter().filter(|i| !x.contains(i)).collect();
+                if !y.starts_with(&x) && !x.iter().all(|i| y.contains(i))
+                    || added.iter().any(|i| *i != "no-new-privileges:true")
+                {
+                    return Err(format!("service {service}: security_opt {x:?} -> {y:?}"));
+                }
+            }
+            explained += 1;
+        }
+    }
+    Ok(explained)
+}
+
+/// The ports after are the ports before, in order, some gone (an exposed port removed, or
+/// merged with an equal one) and some with `host_ip` now 127.0.0.1.
+fn ports_explained(
+    before: &[serde_json::Value],
+    after: &[serde_json::Value],
+) -> Result<(), String> {
+    let without_ip = |p: &serde_json::Value| {
+        let mut p = p.clone();
+        if let Some(o) = p.as_object_mut() {
+            o.remove("host_ip");
+        }
+        p
+    };
+    let mut next = 0;
+    for port in after {
+        let rebound = port.get("host_ip").and_then(|v| v.as_str()) == Some("127.0.0.1");
+        let found = before[next..]
+            .iter()
+            .position(|b| b == port || (rebound && without_ip(b) == without_ip(port)));
+        match found {
+            Some(i) => next += i + 1,
+            None => return Err(format!("port {port} comes from no port before")),
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_fix_changes_only_what_it_declares() {
+    let Some(compose) = compose() else {
+        return;
+    };
+    let files = files_to_fix();
+    let scratch = tempfile::tempdir().unwrap();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(2, 4);
+    let tallies: Vec<FixTally> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = files.get(i) else {
+                            return mine;
+                        };
+                        let dir = scratch.path().join(i.to_string());
+                        mine.push(fix_and_compare(&compose, file, &dir));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let sum = |f: fn(&FixTally) -> usize| tallies.iter().map(f).sum::<usize>();
+    let failures: Vec<&String> = tallies.iter().flat_map(|t| &t.failures).collect();
+    println!(
+        "declared-fix oracle: {} files tried, {} accepted by Compose, {} changed by --fix --unsafe-fixes --select all, {} of them accepted by Compose after, {} differences in Compose's config, each explained by a declared change or a port rule",
+        files.len(),
+        sum(|t| t.accepted),
+        sum(|t| t.fixed),
+        sum(|t| t.accepted_after),
+        sum(|t| t.explained),
+    );
+    assert!(sum(|t| t.fixed) > 5, "too few files fixed");
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

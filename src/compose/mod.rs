@@ -9,6 +9,7 @@ pub mod interpolate;
 pub mod layers;
 pub mod model;
 pub mod mounts;
+pub mod normalised;
 pub mod port;
 pub mod project;
 pub mod siblings;

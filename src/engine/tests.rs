@@ -90,7 +90,9 @@ fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, Load
     let mut applied = HashMap::new();
     let mut load = options.load.clone();
     for _ in 0..MAX_FIX_ROUNDS {
-        let Some(texts) = apply_round(&current, &diagnostics, options, &mut applied) else {
+        let mut declared = Vec::new();
+        let Some(texts) = apply_round(&current, &diagnostics, options, &mut applied, &mut declared)
+        else {
             break;
         };
         for (file, (text, _)) in current.files.iter().zip(texts) {
@@ -98,7 +100,7 @@ fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, Load
         }
         let main_text = load.texts.get(main).cloned();
         let candidate = match Project::load(main, main_text, &load) {
-            Ok(p) if verify(&current, &p, &options.config.settings).is_ok() => p,
+            Ok(p) if verify(&current, &p, &options.config.settings, &declared).is_ok() => p,
             // The fixer gives up and reports why; compared by whether it did.
             _ => {
                 let project = Project::load(main, None, &options.load)?;
@@ -222,7 +224,14 @@ fn a_big_file_parsed_again_in_pieces_is_fixed_as_the_plain_fixer_fixes_it() {
         let project = Project::load(&main, None, &options.load).unwrap();
         let found_first = lint(&project, &options);
         let mut applied = HashMap::new();
-        let texts = apply_round(&project, &found_first, &options, &mut applied).unwrap();
+        let texts = apply_round(
+            &project,
+            &found_first,
+            &options,
+            &mut applied,
+            &mut Vec::new(),
+        )
+        .unwrap();
         let (first, moved) = &texts[0];
         let plan = reparse_plan(&project.files[0].tree, first, moved, 2).expect("a plan");
         assert!(Tree::joined_pieces(first, &plan).is_some());
@@ -232,5 +241,79 @@ fn a_big_file_parsed_again_in_pieces_is_fixed_as_the_plain_fixer_fixes_it() {
         let least = if unsafe_fixes { 1 } else { 250 };
         assert!(plan.kept_pieces() >= least, "{} kept", plan.kept_pieces());
         assert!(!found.is_empty());
+    }
+}
+
+mod whole_model {
+    use crate::compose::model::Project;
+    use crate::compose::project::LoadOptions;
+    use crate::engine::verify;
+    use crate::fix::Change;
+    use crate::settings::Settings;
+
+    fn load(text: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("compose.yaml");
+        let options = LoadOptions {
+            process_env: Some(Vec::new()),
+            texts: [(path.clone(), text.to_string())].into_iter().collect(),
+            ..LoadOptions::default()
+        };
+        Project::load(&path, None, &options).unwrap()
+    }
+
+    const BEFORE: &str =
+        "version: '3'\nservices:\n  x:\n    image: busybox\n  y:\n    extends: x\n";
+
+    #[test]
+    fn an_undeclared_change_is_refused_naming_the_service_and_key() {
+        let before = load(BEFORE);
+        let after = load(&BEFORE.replace("busybox", "alpine"));
+        let why = verify(&before, &after, &Settings::default(), &[]).unwrap_err();
+        assert!(why.contains("`image` of service `x`"), "{why}");
+        // Declaring `x`'s image is not enough: `y` inherits it.
+        let declared = [Change::service("x", "image")];
+        let why = verify(&before, &after, &Settings::default(), &declared).unwrap_err();
+        assert!(why.contains("`image` of service `y`"), "{why}");
+    }
+
+    #[test]
+    fn a_declared_change_passes_unless_an_item_is_repeated() {
+        let before = load(BEFORE);
+        let once = load(&BEFORE.replace(
+            "image: busybox\n",
+            "image: busybox\n    security_opt: [no-new-privileges:true]\n",
+        ));
+        let declared = [
+            Change::service("x", "security_opt"),
+            Change::service("y", "security_opt"),
+        ];
+        assert_eq!(
+            verify(&before, &once, &Settings::default(), &declared),
+            Ok(())
+        );
+        let why = verify(&before, &once, &Settings::default(), &declared[..1]).unwrap_err();
+        assert!(why.contains("`security_opt` of service `y`"), "{why}");
+        let twice = load(&format!(
+            "{}    security_opt: [no-new-privileges:true]\n",
+            once.files[0].text()
+        ));
+        let why = verify(&before, &twice, &Settings::default(), &declared).unwrap_err();
+        assert!(
+            why.contains("`security_opt` of service `y` would list `no-new-privileges:true` twice"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn removing_the_version_needs_its_declaration() {
+        let before = load(BEFORE);
+        let after = load(&BEFORE.replace("version: '3'\n", ""));
+        assert!(verify(&before, &after, &Settings::default(), &[]).is_err());
+        let declared = [Change::top_level("version")];
+        assert_eq!(
+            verify(&before, &after, &Settings::default(), &declared),
+            Ok(())
+        );
     }
 }

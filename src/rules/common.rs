@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::RuleMeta;
 pub use crate::compose::command::command_words;
 pub use crate::compose::environment::{EnvEntry, env_get, env_is_set, environment};
-pub use crate::compose::layers::{is_true, layer_items, layer_values, str_at};
+pub use crate::compose::layers::{is_true, layer_items, str_at};
 use crate::compose::model::{Loc, Project, Service};
 pub use crate::compose::mounts::{Mount, MountKind, mounts, normalise_path};
 use crate::diagnostic::Diagnostic;
@@ -80,6 +80,11 @@ impl DirectLayers {
             }
         }
         DirectLayers { names }
+    }
+
+    /// The name `layer` is written under in `services:`, when it is such a direct mapping.
+    pub fn owner(&self, layer: Loc) -> Option<&str> {
+        self.names.get(&layer).map(String::as_str)
     }
 
     /// Whether `layer` is one of `service`'s mappings written directly under `services:`.

@@ -8,8 +8,10 @@
 //! Docker Benchmark 5.25). The fix is unsafe because it changes what the container may do at
 //! run time (a setuid helper the service relies on stops working): it adds
 //! `- no-new-privileges:true` to an existing `security_opt` list (block or flow), or a new
-//! `security_opt:` key at the indentation of the service's keys. No fix is offered when the
-//! list comes from an anchor, a merge or an extended service.
+//! `security_opt:` key at the indentation of the service's keys. The item goes once into the
+//! lowest service mapping that every service using it can take it in ([`NnpFixer`]): a base
+//! and the services extending it get one edit, at the base. No fix is offered when no
+//! mapping can take it, or the list comes from an anchor or a `<<` merge.
 //!
 //! ## unconfined-profile
 //! Finds `seccomp:unconfined`, `apparmor:unconfined`, `label:disable` and
@@ -17,15 +19,17 @@
 //! the AppArmor profile, SELinux labelling, or the masking of `/proc` and `/sys` paths: the
 //! defences that stop most container escapes.
 
+use std::collections::HashMap;
+
 use super::common::{
     DirectLayers, QuoteCache, Reporter, diagnostic, diagnostic_at, edits_clear_of_lone_cr,
-    layer_items, layer_values, line_ending_at, service_key_span, str_at,
+    layer_items, line_ending_at, service_key_span, str_at,
 };
 use super::port_fix::quote;
 use super::{Context, RuleMeta};
 use crate::compose::model::{Loc, Project, Service};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::{Applicability, Change, Edit, Fix};
 use crate::yaml::ScalarStyle;
 
 pub const NNP_META: RuleMeta = RuleMeta {
@@ -64,9 +68,10 @@ fn split_option(option: &str) -> (String, String) {
 
 pub fn check_no_new_privileges(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
-    let direct = DirectLayers::new(project);
-    let mut quotes = QuoteCache::default();
-    for service in &project.services {
+    let mut fixer = NnpFixer::new(project);
+    let help = "add `no-new-privileges:true` to `security_opt` so setuid and setcap binaries cannot raise a process's privileges";
+    let mut pending = Vec::new();
+    for (index, service) in project.services.iter().enumerate() {
         if service.layers.is_empty() {
             continue;
         }
@@ -86,10 +91,10 @@ pub fn check_no_new_privileges(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 explicit_false = Some(item);
             }
         }
+        fixer.mentions_nnp[index] = set || explicit_false.is_some();
         if set {
             continue;
         }
-        let help = "add `no-new-privileges:true` to `security_opt` so setuid and setcap binaries cannot raise a process's privileges";
         if let Some(item) = explicit_false {
             out.push(
                 diagnostic(
@@ -105,6 +110,20 @@ pub fn check_no_new_privileges(ctx: &Context, out: &mut Vec<Diagnostic>) {
             );
             continue;
         }
+        pending.push(index);
+    }
+    // The fixes are chosen once every service's `security_opt` is known: an edit of a shared
+    // layer must not repeat an item another service has.
+    for index in pending {
+        let service = &project.services[index];
+        let fix = fixer.fix_for(service);
+        let help = if fix.is_none() && service.layers.len() > 1 {
+            format!(
+                "{help}; no automatic fix: `security_opt` is merged from several places (extends, an override or an included file) and cannot be added here once and safely"
+            )
+        } else {
+            help.to_string()
+        };
         out.push(
             diagnostic_at(
                 &NNP_META,
@@ -116,18 +135,115 @@ pub fn check_no_new_privileges(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_help(help)
-            .with_fix(nnp_fix(project, &direct, &mut quotes, service)),
+            .with_fix(fix),
         );
     }
 }
 
-fn nnp_fix(
-    project: &Project,
-    direct: &DirectLayers,
-    quotes: &mut QuoteCache,
-    service: &Service,
-) -> Option<Fix> {
-    let layer = direct.own_layer(service)?;
+/// Chooses where the `no-new-privileges` fix of each service goes. A service's layers (its
+/// extended services, its own mapping, override layers) are tried lowest first: the fix goes
+/// into the first service mapping that every service using it can take the item in, once
+/// (none of them mentions `no-new-privileges`, none drops the list later with `!reset` or
+/// `!override`). So a base service and the services that extend it get one edit, at the base.
+/// A layer in another file than the service's own is edited by the fix of the service it
+/// belongs to; the service's own fix is then none.
+struct NnpFixer<'p> {
+    project: &'p Project,
+    direct: DirectLayers,
+    quotes: QuoteCache,
+    /// Per service: some layer mentions `no-new-privileges` (true or false).
+    mentions_nnp: Vec<bool>,
+    /// The services each layer belongs to.
+    users: HashMap<Loc, Vec<usize>>,
+    /// The fix at each layer tried (`None`: the layer cannot take it).
+    at_layer: HashMap<Loc, Option<Fix>>,
+}
+
+impl<'p> NnpFixer<'p> {
+    fn new(project: &'p Project) -> Self {
+        let mut users: HashMap<Loc, Vec<usize>> = HashMap::new();
+        for (index, service) in project.services.iter().enumerate() {
+            for layer in &service.layers {
+                let list = users.entry(*layer).or_default();
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+        }
+        NnpFixer {
+            project,
+            direct: DirectLayers::new(project),
+            quotes: QuoteCache::default(),
+            mentions_nnp: vec![false; project.services.len()],
+            users,
+            at_layer: HashMap::new(),
+        }
+    }
+
+    fn fix_for(&mut self, service: &Service) -> Option<Fix> {
+        for layer in &service.layers {
+            let Some(owner) = self.direct.owner(*layer) else {
+                continue;
+            };
+            let owner = owner.to_string();
+            if !self.at_layer.contains_key(layer) {
+                let fix = self.fix_at(*layer);
+                self.at_layer.insert(*layer, fix);
+            }
+            let Some(fix) = &self.at_layer[layer] else {
+                continue;
+            };
+            if layer.file == service.key.file {
+                return Some(fix.clone());
+            }
+            // Another file: the fix of the service written there carries the edit.
+            let owned = self.project.service(&owner).is_some_and(|s| {
+                s.key.file == layer.file && self.direct.own_layer(s) == Some(*layer)
+            });
+            if owned {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The fix at one service mapping, when every service using it can take the item there.
+    fn fix_at(&mut self, layer: Loc) -> Option<Fix> {
+        let project = self.project;
+        let users = self.users.get(&layer)?;
+        let mut changes = Vec::with_capacity(users.len());
+        for &user in users {
+            if self.mentions_nnp[user] {
+                return None;
+            }
+            let service = &project.services[user];
+            let later = service.layers.iter().skip_while(|l| **l != layer).skip(1);
+            for later in later {
+                let tree = project.tree(later.file);
+                if let Some((_, value)) = tree.get(later.node, "security_opt") {
+                    let tag = tree.node(value).tag.as_deref();
+                    if matches!(tag, Some("!reset" | "!override")) {
+                        return None;
+                    }
+                }
+            }
+            changes.push(Change::service(&service.name, "security_opt"));
+        }
+        let edit = nnp_edit(project, &mut self.quotes, layer)?;
+        Some(
+            Fix::new(
+                "Add `no-new-privileges:true` to `security_opt`",
+                Applicability::Unsafe,
+                vec![edit],
+            )
+            .declaring(changes),
+        )
+    }
+}
+
+/// The edit adding the item to one service mapping: to its own `security_opt` list, or a new
+/// key.
+fn nnp_edit(project: &Project, quotes: &mut QuoteCache, layer: Loc) -> Option<Edit> {
     let tree = project.tree(layer.file);
     let text = tree.text();
     let eol = line_ending_at(text, tree.span(layer.node).start);
@@ -172,11 +288,9 @@ fn nnp_fix(
             }
         }
         None => {
-            // Any security_opt from elsewhere (a merge, an extended service) would be replaced or
-            // merged in ways that are not ours to guess.
-            if !layer_values(project, service, "security_opt").is_empty()
-                || tree.get(layer.node, "security_opt").is_some()
-            {
+            // A `security_opt` merged in with `<<` would be replaced by a key of the mapping's
+            // own. (One from another layer is appended to: Compose merges these lists.)
+            if tree.get(layer.node, "security_opt").is_some() {
                 return None;
             }
             let (first_key, _) = *entries.first()?;
@@ -213,14 +327,7 @@ fn nnp_fix(
             }
         }
     };
-    if !edits_clear_of_lone_cr(text, std::slice::from_ref(&edit)) {
-        return None;
-    }
-    Some(Fix::new(
-        "Add `no-new-privileges:true` to `security_opt`",
-        Applicability::Unsafe,
-        vec![edit],
-    ))
+    edits_clear_of_lone_cr(text, std::slice::from_ref(&edit)).then_some(edit)
 }
 
 /// Whether the last leaf of a collection is a block scalar.

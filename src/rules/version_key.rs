@@ -17,7 +17,7 @@
 use super::common::{diagnostic_at, edits_clear_of_lone_cr, whole_lines};
 use super::{Context, RuleMeta};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::fix::{Applicability, Change, Edit, Fix};
 
 pub const META: RuleMeta = RuleMeta {
     id: "obsolete-version-key",
@@ -58,7 +58,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         .flatten()
         .map(|lines| vec![Edit::replace(lines, "")])
         .filter(|edits| edits_clear_of_lone_cr(text, edits))
-        .map(|edits| Fix::new("Remove the `version` line", Applicability::Safe, edits));
+        .map(|edits| {
+            Fix::new("Remove the `version` line", Applicability::Safe, edits)
+                .declaring([Change::top_level("version")])
+        });
         out.push(
             diagnostic_at(
                 &META,
