@@ -72,6 +72,12 @@ fn main() {
         loaded.shared.look_alike_tokens
     )
     .unwrap();
+    writeln!(
+        out,
+        "pub(super) static GENERIC_PORTS: &[u16] = &{:?};",
+        loaded.shared.generic_ports
+    )
+    .unwrap();
     out.push_str("pub(super) static SERVICE_NAMES: &[(&str, Category)] = &[\n");
     for (token, category) in &loaded.shared.service_names {
         writeln!(out, "    ({token:?}, Category::{category:?}),").unwrap();

@@ -457,6 +457,7 @@ impl Catalogue {
                     .iter()
                     .map(|&(t, c)| (t.to_string(), c))
                     .collect(),
+                generic_ports: builtin::GENERIC_PORTS.to_vec(),
             };
             Arc::new(Catalogue {
                 entries,

@@ -291,6 +291,10 @@ fn sensitivity_and_safe_fix_meet_the_accuracy_targets_on_labelled_services() {
     for (title, prefix) in [
         ("real services (corpus/)", "corpus/"),
         ("written variants (variants/)", "variants/"),
+        (
+            "held out (holdout/: written without looking at composeguard)",
+            "holdout/",
+        ),
     ] {
         let group: Vec<&Outcome> = all
             .iter()

@@ -24,6 +24,7 @@ pub struct ClueIndex {
     healthchecks: Vec<(Vec<String>, String, usize)>,
     look_alikes: Vec<String>,
     service_names: HashMap<String, Category>,
+    generic_ports: Vec<u16>,
 }
 
 impl ClueIndex {
@@ -68,6 +69,7 @@ impl ClueIndex {
             .volumes
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
         index.look_alikes = shared.look_alike_tokens.clone();
+        index.generic_ports = shared.generic_ports.clone();
         index.service_names = shared
             .service_names
             .iter()
@@ -146,6 +148,11 @@ impl ClueIndex {
     /// Whether a name token makes a name a tool around a product (`exporter`, `backup`).
     pub fn is_look_alike(&self, token: &str) -> bool {
         self.look_alikes.iter().any(|t| t == token)
+    }
+
+    /// Whether a port is used by so many kinds of software that it is no clue (8080).
+    pub fn is_generic_port(&self, port: u16) -> bool {
+        self.generic_ports.contains(&port)
     }
 
     /// The category a service-name token hints at (`db`: database).

@@ -194,6 +194,8 @@ pub struct SharedClues {
     pub look_alike_tokens: Vec<String>,
     /// Service-name tokens that hint at a category (`db`: a database).
     pub service_names: Vec<(String, Category)>,
+    /// Ports so many kinds of software use (8080, 3000) that they are no clue of a product.
+    pub generic_ports: Vec<u16>,
 }
 
 /// An error in a catalogue or a user pattern.
@@ -261,6 +263,8 @@ struct RawEvidence {
     /// Category (machine name) to service-name tokens.
     #[serde(default)]
     service_names: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    generic_ports: Vec<u16>,
 }
 
 #[derive(Deserialize, Default)]
@@ -498,6 +502,7 @@ fn load_shared(raw: RawEvidence, entries: &[Entry]) -> Result<SharedClues, Catal
     Ok(SharedClues {
         look_alike_tokens: raw.look_alike_tokens,
         service_names,
+        generic_ports: raw.generic_ports,
     })
 }
 

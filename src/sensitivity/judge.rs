@@ -58,9 +58,14 @@ pub fn judge<'c>(
         Some((_, list)) => list.push(clue),
         None => candidates.push((entry, vec![clue])),
     };
-    // The product's well-known port on this binding.
+    // The product's well-known port on this binding, unless many kinds of software use it.
+    let index = catalogue.clues();
     for (entry, list) in candidates.iter_mut() {
-        if let Some(&port) = entries[*entry].ports.iter().find(|&&p| in_range(p)) {
+        let port = entries[*entry]
+            .ports
+            .iter()
+            .find(|&&p| in_range(p) && !index.is_generic_port(p));
+        if let Some(&port) = port {
             list.push(Clue::Port(port));
         }
     }
