@@ -644,6 +644,12 @@ impl Catalogue {
         &self.entries
     }
 
+    /// The lowest port known without an image in `start..=end`, with its entry's index.
+    pub fn fallback_in(&self, start: u16, end: u16) -> Option<(u16, usize)> {
+        let at = self.ports.partition_point(|&(p, _)| p < start);
+        self.ports.get(at).copied().filter(|&(p, _)| p <= end)
+    }
+
     /// The ports known without an image, ascending, with their entries.
     pub fn fallback_ports(&self) -> Vec<(u16, &Entry)> {
         self.ports

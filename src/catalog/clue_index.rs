@@ -14,15 +14,16 @@ pub struct ClueIndex {
     tokens: HashMap<String, Vec<(Vec<String>, usize)>>,
     /// Exact environment variable names, lowercased.
     env: HashMap<String, Vec<usize>>,
-    /// Environment variable prefixes (`KAFKA_CFG_`), lowercased.
-    env_prefixes: Vec<(String, usize)>,
+    /// Environment variable prefixes (`kafka_cfg_`), lowercased, by their first segment
+    /// (`kafka`): a name is compared only with the prefixes of its own first segment.
+    env_prefixes: HashMap<String, Vec<(String, usize)>>,
     /// Data directories, longest first.
     volumes: Vec<(String, usize)>,
     /// Server programs, lowercased, without a `.sh` suffix.
     commands: HashMap<String, Vec<usize>>,
     /// Healthcheck phrases as words (lowercased), as written, and their entry.
     healthchecks: Vec<(Vec<String>, String, usize)>,
-    look_alikes: Vec<String>,
+    look_alikes: std::collections::HashSet<String>,
     service_names: HashMap<String, Category>,
     generic_ports: Vec<u16>,
 }
@@ -43,7 +44,11 @@ impl ClueIndex {
             for name in &clues.env {
                 let lower = name.to_ascii_lowercase();
                 match lower.strip_suffix('*') {
-                    Some(prefix) => index.env_prefixes.push((prefix.to_string(), i)),
+                    Some(prefix) => index
+                        .env_prefixes
+                        .entry(first_segment(prefix).to_string())
+                        .or_default()
+                        .push((prefix.to_string(), i)),
                     None => index.env.entry(lower).or_default().push(i),
                 }
             }
@@ -68,7 +73,7 @@ impl ClueIndex {
         index
             .volumes
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
-        index.look_alikes = shared.look_alike_tokens.clone();
+        index.look_alikes = shared.look_alike_tokens.iter().cloned().collect();
         index.generic_ports = shared.generic_ports.clone();
         index.service_names = shared
             .service_names
@@ -100,7 +105,8 @@ impl ClueIndex {
     pub fn entries_by_env(&self, name: &str) -> Vec<usize> {
         let lower = name.to_ascii_lowercase();
         let mut out = self.env.get(&lower).cloned().unwrap_or_default();
-        for (prefix, entry) in &self.env_prefixes {
+        let prefixes = self.env_prefixes.get(first_segment(&lower));
+        for (prefix, entry) in prefixes.into_iter().flatten() {
             if lower.starts_with(prefix.as_str()) && lower.len() > prefix.len() {
                 out.push(*entry);
             }
@@ -147,7 +153,7 @@ impl ClueIndex {
 
     /// Whether a name token makes a name a tool around a product (`exporter`, `backup`).
     pub fn is_look_alike(&self, token: &str) -> bool {
-        self.look_alikes.iter().any(|t| t == token)
+        self.look_alikes.contains(token)
     }
 
     /// Whether a port is used by so many kinds of software that it is no clue (8080).
@@ -159,6 +165,11 @@ impl ClueIndex {
     pub fn name_hint(&self, token: &str) -> Option<Category> {
         self.service_names.get(token).copied()
     }
+}
+
+/// The part of a variable name before its first `_` or `.` (`kafka` of `kafka_cfg_`).
+fn first_segment(name: &str) -> &str {
+    name.split(['_', '.']).next().unwrap_or(name)
 }
 
 /// A program's name as a command clue: the basename, lowercased, without `.sh`.

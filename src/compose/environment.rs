@@ -117,3 +117,31 @@ pub fn env_is_set(env: &[EnvEntry], name: &str) -> bool {
             || (e.name == format!("{name}_FILE"))
     })
 }
+
+/// The names of a service's environment variables over its layers (map and list forms),
+/// without reading or interpolating values.
+pub fn environment_names(project: &Project, service: &Service) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for env in layer_values(project, service, "environment") {
+        let tree = project.tree(env.file);
+        let mut push = |name: &str| {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        };
+        if let Some(items) = tree.items(env.node) {
+            for item in items {
+                if let Some(text) = tree.as_str(tree.resolve(*item)) {
+                    push(text.split_once('=').map_or(text, |(name, _)| name));
+                }
+            }
+        } else {
+            for (k, _) in tree.entries(env.node) {
+                if let Some(name) = tree.scalar_value(k) {
+                    push(name);
+                }
+            }
+        }
+    }
+    names
+}

@@ -233,6 +233,10 @@ impl Project {
     /// The host IP Docker gives a port written without one: the `host_binding_ipv4` of the
     /// service's only network (with several networks, or a `network_mode`, none applies).
     pub fn default_host_ip(&self, service: &Service) -> Option<String> {
+        // Most projects declare no such network: nothing to look up per service.
+        if self.networks.iter().all(|n| n.host_binding_ipv4.is_none()) {
+            return None;
+        }
         if self.service_value(service, "network_mode").is_some() {
             return None;
         }

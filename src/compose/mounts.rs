@@ -154,6 +154,41 @@ pub fn normalise_path(path: &str) -> String {
     out
 }
 
+/// The container paths of a service's volumes (what a judge of the service needs), without
+/// parsing the rest of each entry; variables are interpolated only where a target has one.
+pub fn mount_targets(project: &Project, service: &Service) -> Vec<String> {
+    let mut out = Vec::new();
+    for at in layer_items(project, service, "volumes") {
+        let tree = project.tree(at.file);
+        let raw = if tree.is_mapping(at.node) {
+            tree.get_value(at.node, "target")
+                .and_then(|t| tree.as_str(t))
+        } else {
+            tree.as_str(at.node)
+        };
+        let Some(raw) = raw else {
+            continue;
+        };
+        let text = if raw.contains('$') {
+            std::borrow::Cow::Owned(project.interpolate(at.file, raw))
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        };
+        let target = if tree.is_mapping(at.node) {
+            text.into_owned()
+        } else {
+            let mut parts = split_short_volume(&text);
+            match parts.len() {
+                0 => continue,
+                1 => parts.swap_remove(0),
+                _ => parts.swap_remove(1),
+            }
+        };
+        out.push(target);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -154,13 +154,12 @@ pub fn check_all_interfaces(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if is_public_on_purpose(ctx, service) {
             continue;
         }
-        let proxy = ctx.is_reverse_proxy(index);
         for binding in exposed_bindings(ctx.project, service) {
-            if proxy
-                && binding
-                    .published
-                    .is_some_and(|p| PROXY_PORTS.iter().any(|port| p.contains(*port)))
-            {
+            let proxy_port = binding
+                .published
+                .is_some_and(|p| PROXY_PORTS.iter().any(|port| p.contains(*port)));
+            // Asked only for 80 and 443 (the answer parses the image).
+            if proxy_port && ctx.is_reverse_proxy(index) {
                 continue;
             }
             // The service's clues are gathered once for all rules (see `rules::Context`).

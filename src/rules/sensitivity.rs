@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::catalog::Catalogue;
 use crate::compose::model::{PortBinding, Project, Service};
-use crate::sensitivity::{Judgement, Profile, ServiceClues, gather, judge};
+use crate::sensitivity::{Judgement, Profile, ServiceClues, gather_contents, gather_names, judge};
 
 /// A sensitive service, as the rules name it.
 pub type Sensitivity<'c> = Judgement<'c>;
@@ -18,8 +18,18 @@ pub fn sensitivity<'c>(
     service: &Service,
     catalogue: &'c Catalogue,
 ) -> Option<Sensitivity<'c>> {
-    let clues = gather(&Profile::of(project, service), catalogue);
-    service_judgement(&clues, service, catalogue)
+    service_judgement(&clues_of(project, service, catalogue), service, catalogue)
+}
+
+/// The clues of a service: its image alone when the catalogue knows it (that decides), else
+/// everything it is made of.
+fn clues_of(project: &Project, service: &Service, catalogue: &Catalogue) -> ServiceClues {
+    let basic = Profile::basic(project, service);
+    let mut clues = gather_names(&basic, catalogue);
+    if clues.image_entry.is_none() {
+        gather_contents(&basic.complete(project, service), catalogue, &mut clues);
+    }
+    clues
 }
 
 fn service_judgement<'c>(
@@ -58,8 +68,7 @@ impl ServiceFacts {
     }
 
     fn clues(&self, project: &Project, index: usize, catalogue: &Catalogue) -> &ServiceClues {
-        self.clues[index]
-            .get_or_init(|| gather(&Profile::of(project, &project.services[index]), catalogue))
+        self.clues[index].get_or_init(|| clues_of(project, &project.services[index], catalogue))
     }
 
     /// [`sensitivity`] of `project.services[index]`.

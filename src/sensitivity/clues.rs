@@ -133,24 +133,48 @@ impl ServiceClues {
 
 /// Gathers what a profile says, entry by entry.
 pub fn gather(profile: &Profile, catalogue: &Catalogue) -> ServiceClues {
+    let mut clues = gather_names(profile, catalogue);
+    gather_contents(profile, catalogue, &mut clues);
+    clues
+}
+
+/// What the image and the service's names say: enough when the image is catalogued.
+pub fn gather_names(profile: &Profile, catalogue: &Catalogue) -> ServiceClues {
     let index = catalogue.clues();
     let mut clues = ServiceClues {
         image_unknown: profile.image_unknown,
         ..ServiceClues::default()
     };
-    if let Some(text) = &profile.image {
-        if let Some(image) = ImageRef::parse(text) {
-            if let Some(entry) = catalogue.match_image_index(&image) {
-                clues.image_entry = Some(entry);
-                clues.add(entry, Clue::Image(text.clone()));
-            } else {
-                let last = image.repository.rsplit('/').next().unwrap_or_default();
-                for (entry, token) in name_tokens(last, catalogue) {
-                    clues.add(entry, Clue::ImageToken(token, text.clone()));
-                }
+    if let Some(text) = &profile.image
+        && let Some(image) = ImageRef::parse(text)
+    {
+        if let Some(entry) = catalogue.match_image_index(&image) {
+            clues.image_entry = Some(entry);
+            clues.add(entry, Clue::Image(text.clone()));
+        } else {
+            let last = image.repository.rsplit('/').next().unwrap_or_default();
+            for (entry, token) in name_tokens(last, catalogue) {
+                clues.add(entry, Clue::ImageToken(token, text.clone()));
             }
         }
     }
+    let service_tokens = split_name(&profile.name);
+    if !service_tokens.iter().any(|t| index.is_look_alike(t)) {
+        for (entry, _) in name_tokens(&profile.name, catalogue) {
+            clues.add(entry, Clue::ServiceName(profile.name.clone()));
+        }
+        for token in &service_tokens {
+            if let Some(category) = index.name_hint(token) {
+                clues.name_hints.push((category, profile.name.clone()));
+            }
+        }
+    }
+    clues
+}
+
+/// Adds what the service is made of: data directories, programs, healthcheck, environment.
+pub fn gather_contents(profile: &Profile, catalogue: &Catalogue, clues: &mut ServiceClues) {
+    let index = catalogue.clues();
     for target in &profile.mount_targets {
         for (entry, dir) in index.entries_by_volume(target) {
             clues.add(entry, Clue::DataDirectory(dir.to_string()));
@@ -172,18 +196,6 @@ pub fn gather(profile: &Profile, catalogue: &Catalogue) -> ServiceClues {
             clues.add(entry, Clue::Environment(vec![name.clone()]));
         }
     }
-    let service_tokens = split_name(&profile.name);
-    if !service_tokens.iter().any(|t| index.is_look_alike(t)) {
-        for (entry, _) in name_tokens(&profile.name, catalogue) {
-            clues.add(entry, Clue::ServiceName(profile.name.clone()));
-        }
-        for token in &service_tokens {
-            if let Some(category) = index.name_hint(token) {
-                clues.name_hints.push((category, profile.name.clone()));
-            }
-        }
-    }
-    clues
 }
 
 /// A name's tokens: lowercase, split on `-`, `_` and `.`.

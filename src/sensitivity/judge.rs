@@ -41,6 +41,75 @@ impl Judgement<'_> {
     }
 }
 
+/// One product a service may be, for one binding: the service's own clues for it and what
+/// the binding adds. Weighed without copying a clue; only the winner's are copied.
+struct Candidate<'s> {
+    entry: usize,
+    own: &'s [Clue],
+    /// The product's well-known port on the binding (a weak clue).
+    port: Option<u16>,
+    /// A port only this product uses, with no image to go by (a strong clue).
+    unambiguous: Option<u16>,
+    /// The service's name hints at the product's category (a weak clue).
+    hint: Option<&'s str>,
+}
+
+impl Candidate<'_> {
+    fn new(entry: usize) -> Self {
+        Candidate {
+            entry,
+            own: &[],
+            port: None,
+            unambiguous: None,
+            hint: None,
+        }
+    }
+
+    /// (level, strong clues, weak kinds).
+    fn weight(&self) -> (Level, usize, usize) {
+        let strong = self.own.iter().filter(|c| c.is_strong()).count()
+            + usize::from(self.unambiguous.is_some());
+        let mut kinds = [false; 3];
+        let mut mark = |kind: WeakKind| kinds[kind as usize] = true;
+        self.own
+            .iter()
+            .filter_map(Clue::weak_kind)
+            .for_each(&mut mark);
+        if self.port.is_some() {
+            mark(WeakKind::Port);
+        }
+        if self.hint.is_some() {
+            mark(WeakKind::Name);
+        }
+        let kinds = kinds.iter().filter(|k| **k).count();
+        let level = if strong > 0 {
+            Level::Strong
+        } else if kinds >= 2 {
+            Level::Corroborated
+        } else {
+            Level::Hint
+        };
+        (level, strong, kinds)
+    }
+
+    /// Every clue, one of each kind (a name hint and a name token are the same clue).
+    fn clues(&self) -> Vec<Clue> {
+        let mut clues: Vec<Clue> = self.own.to_vec();
+        clues.extend(self.unambiguous.map(Clue::UnambiguousPort));
+        clues.extend(self.hint.map(|n| Clue::ServiceName(n.to_string())));
+        clues.extend(self.port.map(Clue::Port));
+        let mut seen: Vec<std::mem::Discriminant<Clue>> = Vec::new();
+        clues.retain(|c| {
+            let d = std::mem::discriminant(c);
+            let new = !seen.contains(&d);
+            seen.push(d);
+            new
+        });
+        clues.sort_by_key(Clue::rank);
+        clues
+    }
+}
+
 /// Judges a service's clues for the container ports of one binding (`None`: no port, as for
 /// `network_mode: host`).
 pub fn judge<'c>(
@@ -49,98 +118,74 @@ pub fn judge<'c>(
     catalogue: &'c Catalogue,
 ) -> Option<Judgement<'c>> {
     let entries = catalogue.entries();
-    let in_range = |p: u16| ports.is_some_and(|r| r.start <= p && p <= r.end);
-    let mut candidates: Vec<(usize, Vec<Clue>)> = clues.by_entry.clone();
-    let add = |candidates: &mut Vec<(usize, Vec<Clue>)>, entry: usize, clue: Clue| match candidates
-        .iter_mut()
-        .find(|(e, _)| *e == entry)
-    {
-        Some((_, list)) => list.push(clue),
-        None => candidates.push((entry, vec![clue])),
-    };
-    // The product's well-known port on this binding, unless many kinds of software use it.
     let index = catalogue.clues();
-    for (entry, list) in candidates.iter_mut() {
-        let port = entries[*entry]
-            .ports
+    let in_range = |p: u16| ports.is_some_and(|r| r.start <= p && p <= r.end);
+    let hint_for = |entry: usize| {
+        let category = entries[entry].category;
+        clues
+            .name_hints
             .iter()
-            .find(|&&p| in_range(p) && !index.is_generic_port(p));
-        if let Some(&port) = port {
-            list.push(Clue::Port(port));
-        }
-    }
-    // Ports whose owner is unambiguous: decisive without an image, and the port a name hint
-    // (`db`) agrees with.
-    if let Some(range) = ports {
-        let fallback = catalogue
-            .fallback_ports()
-            .into_iter()
-            .find(|(p, _)| range.start <= *p && *p <= range.end);
-        if let Some((port, entry)) = fallback {
-            let index = entries
+            .find(|(c, _)| *c == category)
+            .map(|(_, name)| name.as_str())
+    };
+    let mut candidates: Vec<Candidate> = clues
+        .by_entry
+        .iter()
+        .map(|(entry, own)| Candidate {
+            own,
+            // The product's well-known port on this binding, unless many kinds of software
+            // use it.
+            port: entries[*entry]
+                .ports
                 .iter()
-                .position(|e| std::ptr::eq(e, entry))
-                .expect("a fallback names an entry");
-            if clues.image_unknown && clues.image_entry.is_none() {
-                add(&mut candidates, index, Clue::UnambiguousPort(port));
+                .copied()
+                .find(|&p| in_range(p) && !index.is_generic_port(p)),
+            // A name hint agrees with any other clue for a product of its category.
+            hint: hint_for(*entry),
+            ..Candidate::new(*entry)
+        })
+        .collect();
+    // A port whose owner is unambiguous: decisive without an image, and the port a name hint
+    // (`db`) agrees with.
+    let fallback = ports.and_then(|r| catalogue.fallback_in(r.start, r.end));
+    if let Some((port, entry)) = fallback {
+        let decisive = clues.image_unknown && clues.image_entry.is_none();
+        let hint = hint_for(entry);
+        if decisive || hint.is_some() {
+            let at = match candidates.iter().position(|c| c.entry == entry) {
+                Some(at) => at,
+                None => {
+                    candidates.push(Candidate::new(entry));
+                    candidates.len() - 1
+                }
+            };
+            let candidate = &mut candidates[at];
+            if decisive {
+                candidate.unambiguous = Some(port);
             }
-            if let Some((_, name)) = clues.name_hints.iter().find(|(c, _)| *c == entry.category) {
-                add(&mut candidates, index, Clue::ServiceName(name.clone()));
+            if hint.is_some() {
+                candidate.hint = hint;
                 if !clues.image_unknown {
-                    add(&mut candidates, index, Clue::Port(port));
+                    candidate.port = Some(port);
                 }
             }
         }
     }
-    // A name hint agrees with any other clue for a product of its category.
-    for (entry, list) in candidates.iter_mut() {
-        let category = entries[*entry].category;
-        if let Some((_, name)) = clues.name_hints.iter().find(|(c, _)| *c == category) {
-            list.push(Clue::ServiceName(name.clone()));
-        }
-    }
     let image_entry = clues.image_entry;
-    candidates
-        .into_iter()
-        .map(|(entry, list)| weigh(entry, list))
-        .max_by_key(|(entry, level, strong, kinds, _)| {
-            (
-                Some(*entry) == image_entry,
-                *level,
-                *strong,
-                *kinds,
-                Reverse(*entry),
-            )
-        })
-        .map(|(entry, level, _, _, clues)| Judgement {
-            entry: &entries[entry],
-            entry_index: entry,
+    let best = candidates.iter().max_by_key(|c| {
+        let (level, strong, kinds) = c.weight();
+        (
+            Some(c.entry) == image_entry,
             level,
-            clues,
-        })
-}
-
-/// An entry's clues weighed: (entry, level, strong clues, weak kinds, clues sorted).
-fn weigh(entry: usize, mut clues: Vec<Clue>) -> (usize, Level, usize, usize, Vec<Clue>) {
-    // One clue of each kind (a name hint and a name token are the same clue).
-    let mut seen: Vec<std::mem::Discriminant<Clue>> = Vec::new();
-    clues.retain(|c| {
-        let d = std::mem::discriminant(c);
-        let new = !seen.contains(&d);
-        seen.push(d);
-        new
-    });
-    clues.sort_by_key(Clue::rank);
-    let strong = clues.iter().filter(|c| c.is_strong()).count();
-    let mut kinds: Vec<WeakKind> = clues.iter().filter_map(Clue::weak_kind).collect();
-    kinds.sort();
-    kinds.dedup();
-    let level = if strong > 0 {
-        Level::Strong
-    } else if kinds.len() >= 2 {
-        Level::Corroborated
-    } else {
-        Level::Hint
-    };
-    (entry, level, strong, kinds.len(), clues)
+            strong,
+            kinds,
+            Reverse(c.entry),
+        )
+    })?;
+    Some(Judgement {
+        entry: &entries[best.entry],
+        entry_index: best.entry,
+        level: best.weight().0,
+        clues: best.clues(),
+    })
 }

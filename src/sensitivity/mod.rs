@@ -12,7 +12,7 @@ mod describe;
 mod judge;
 mod profile;
 
-pub use clues::{Clue, ServiceClues, WeakKind, gather};
+pub use clues::{Clue, ServiceClues, WeakKind, gather, gather_contents, gather_names};
 pub use judge::{Judgement, Level, judge};
 pub use profile::{Profile, programs_of};
 

@@ -3,8 +3,9 @@
 //! builds the same from a running container, so both are judged alike.
 
 use crate::compose::command::{argv, healthcheck_test, shell_words};
+use crate::compose::environment::environment_names;
 use crate::compose::model::{Project, Service};
-use crate::compose::mounts::{mounts, normalise_path};
+use crate::compose::mounts::{mount_targets, normalise_path};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
@@ -26,41 +27,45 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// Everything the judge reads of a compose service.
     pub fn of(project: &Project, service: &Service) -> Profile {
-        let raw_image = project
-            .service_value(service, "image")
-            .and_then(|loc| project.tree(loc.file).as_str(loc.node));
-        let image = project.service_str(service, "image").map(|(text, _)| text);
-        let image_unknown = match raw_image {
+        Profile::basic(project, service).complete(project, service)
+    }
+
+    /// The service's name and image only: enough when the image is catalogued, which
+    /// decides alone (the rest costs a walk over every key of every layer).
+    pub fn basic(project: &Project, service: &Service) -> Profile {
+        let image = project.service_value(service, "image").and_then(|loc| {
+            let raw = project.tree(loc.file).as_str(loc.node)?;
+            Some((raw.contains('$'), project.interpolate(loc.file, raw)))
+        });
+        let image_unknown = match &image {
             None => true,
-            Some(raw) => project.is_built(service) || raw.contains('$'),
+            Some((variable, _)) => *variable || project.is_built(service),
         };
-        let env = project
-            .environment(service)
+        Profile {
+            name: service.name.clone(),
+            image: image.map(|(_, text)| text),
+            image_unknown,
+            ..Profile::default()
+        }
+    }
+
+    /// Adds the environment names, mount targets, programs and healthcheck.
+    pub fn complete(mut self, project: &Project, service: &Service) -> Profile {
+        self.env = environment_names(project, service);
+        self.mount_targets = mount_targets(project, service)
             .into_iter()
-            .map(|v| v.name)
-            .collect();
-        let mount_targets = mounts(project, service)
-            .into_iter()
-            .filter_map(|m| m.target)
             .filter(|t| t.starts_with('/'))
             .map(|t| normalise_path(&t))
             .collect();
-        let mut programs = Vec::new();
         for key in ["entrypoint", "command"] {
             if let Some(words) = argv(project, service, key) {
-                programs_of(&words, 0, &mut programs);
+                programs_of(&words, 0, &mut self.programs);
             }
         }
-        Profile {
-            name: service.name.clone(),
-            image,
-            image_unknown,
-            env,
-            mount_targets,
-            programs,
-            healthcheck: healthcheck_test(project, service),
-        }
+        self.healthcheck = healthcheck_test(project, service);
+        self
     }
 }
 
