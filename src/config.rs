@@ -555,8 +555,22 @@ impl Config {
             "\n[suppressions]\nrequire-reason = {}\nreport-unused = {}\n",
             self.file.suppressions.require_reason, self.file.suppressions.report_unused
         ));
+        let sensitive = &self.file.sensitive;
+        if !(sensitive.images.is_empty()
+            && sensitive.ports.is_empty()
+            && sensitive.products.is_empty())
+        {
+            #[derive(Serialize)]
+            struct Section<'a> {
+                sensitive: &'a SensitiveConfig,
+            }
+            if let Ok(text) = toml::to_string(&Section { sensitive }) {
+                out.push('\n');
+                out.push_str(&text);
+            }
+        }
         out.push_str(&format!(
-            "\n# sensitive catalogue: {} entries\n",
+            "\n# sensitive catalogue: {} entries (`composeguard catalogue` lists them)\n",
             self.catalogue.len()
         ));
         out

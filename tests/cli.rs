@@ -525,3 +525,64 @@ fn output_file_gets_the_format_and_the_terminal_the_human_view() {
         "{written}"
     );
 }
+
+#[test]
+fn catalogue_lists_the_entries_with_the_configurations_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = composeguard()
+        .args(["catalogue", "--isolated", "--output-format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let entries: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let entries = entries.as_array().unwrap();
+    assert!(entries.len() >= 250, "{} entries", entries.len());
+    for family in [
+        "kafka-connect",
+        "qdrant",
+        "seaweedfs",
+        "mosquitto",
+        "nacos",
+        "jaeger",
+    ] {
+        assert!(
+            entries.iter().any(|e| e["id"] == family),
+            "{family} is catalogued"
+        );
+    }
+    write(
+        dir.path(),
+        "composeguard.toml",
+        "[[sensitive.products]]\nname = \"Ledger DB\"\nports = [7070]\ntokens = [\"ledgerdb\"]\n",
+    );
+    composeguard()
+        .args(["catalogue", "--category", "database"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("user:Ledger DB"))
+        .stdout(predicates::str::contains("tokens ledgerdb"))
+        .stdout(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("\nredis "),
+        ));
+    // The printed configuration reads back with the product.
+    let printed = composeguard()
+        .arg("config")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let printed = String::from_utf8(printed).unwrap();
+    assert!(printed.contains("[[sensitive.products]]"), "{printed}");
+    composeguard()
+        .args(["catalogue", "--category", "nosuch"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown category"));
+}
