@@ -173,41 +173,74 @@ fn severity(config: &Config, meta: &RuleMeta) -> Severity {
     config.severity_of(meta)
 }
 
-/// Whether DOCKER-USER drops the binding for every untrusted source; `None` when
-/// iptables-save could not be read.
-fn docker_user_restricts(
+/// Whether the engine serves this family's bindings through docker-proxy, a process on the
+/// host, instead of a DNAT rule: Docker manages no nat rules for it (`ip6tables` is off by
+/// default before Docker 27; `iptables: false`). The host's INPUT chain then filters them
+/// (measured in docs/host-audit.md). Unknown (the rules unreadable): `false`.
+fn served_by_proxy(state: &HostState, ipv6: bool) -> bool {
+    let set = if ipv6 {
+        state.firewall.ip6tables.get()
+    } else {
+        state.firewall.iptables.get()
+    };
+    match set {
+        Some(set) => set.tables.get("nat").is_none_or(|nat| {
+            !nat.policies.contains_key("DOCKER") && !nat.rules.iter().any(|r| r.chain == "DOCKER")
+        }),
+        None => {
+            let managed = if ipv6 {
+                state.settings.ip6tables
+            } else {
+                state.settings.iptables
+            };
+            managed == Some(false)
+        }
+    }
+}
+
+/// Whether the host's rules drop the binding for every untrusted source: DOCKER-USER for a
+/// DNAT'd binding, INPUT for one docker-proxy serves. `None` when the rules could not be
+/// read; the chain that decided otherwise.
+fn restricts(
     state: &HostState,
     b: &Binding,
     trusted: &TrustedNetworks,
-) -> Option<bool> {
+) -> Option<(bool, &'static str)> {
     let ipv6 = b.is_ipv6();
     let set = if ipv6 {
         state.firewall.ip6tables.get()
     } else {
         state.firewall.iptables.get()
     }?;
-    let table = set.filter()?;
-    if !set.has_chain("DOCKER-USER") {
-        return Some(false);
+    let proxied = served_by_proxy(state, ipv6);
+    let chain = if proxied { "INPUT" } else { "DOCKER-USER" };
+    let Some(table) = set.filter() else {
+        return Some((false, chain));
+    };
+    if !set.has_chain(chain) {
+        return Some((false, chain));
     }
     let probes = firewall::untrusted_probes(trusted, ipv6);
-    Some(
-        !probes.is_empty()
-            && probes.iter().all(|source| {
-                firewall::evaluate(
-                    table,
-                    "DOCKER-USER",
-                    &Probe {
-                        protocol: b.protocol.clone(),
-                        source: *source,
-                        dport: b.container_port,
-                        orig_dport: b.host_port,
-                        forwarded: true,
+    let closed = !probes.is_empty()
+        && probes.iter().all(|source| {
+            firewall::evaluate(
+                table,
+                chain,
+                &Probe {
+                    protocol: b.protocol.clone(),
+                    source: *source,
+                    dport: if proxied {
+                        b.host_port
+                    } else {
+                        b.container_port
                     },
-                )
-                .closes()
-            }),
-    )
+                    orig_dport: b.host_port,
+                    forwarded: !proxied,
+                },
+            )
+            .closes()
+        });
+    Some((closed, chain))
 }
 
 /// A firewall rule that appears to close the binding's host port: (report path, text, span,
@@ -219,6 +252,9 @@ fn closing_rule(
 ) -> Option<(PathBuf, Arc<str>, Range<usize>, &'static str)> {
     let fw = &state.firewall;
     let ipv6 = b.is_ipv6();
+    if served_by_proxy(state, ipv6) {
+        return None; // docker-proxy is a host process: INPUT does filter it
+    }
     let (set, tool) = if ipv6 {
         (fw.ip6tables.get(), "ip6tables-save")
     } else {
@@ -293,8 +329,12 @@ fn closing_rule(
 }
 
 /// The DOCKER-USER rules to suggest for a binding.
-fn suggestion(b: &Binding, trusted: &TrustedNetworks) -> String {
+fn suggestion(state: &HostState, b: &Binding, trusted: &TrustedNetworks) -> String {
     let tool = if b.is_ipv6() { "ip6tables" } else { "iptables" };
+    if served_by_proxy(state, b.is_ipv6()) {
+        return firewall::input_rules(tool, &b.protocol, b.host_port, trusted, b.is_ipv6())
+            .join("\n");
+    }
     firewall::docker_user_rules(tool, &b.protocol, b.host_port, trusted, b.is_ipv6()).join("\n")
 }
 
@@ -443,11 +483,12 @@ pub fn analyse(
                 continue; // `[::]` reaches nothing from outside without a global address
             }
             let restricted = if open {
-                docker_user_restricts(state, b, trusted)
+                restricts(state, b, trusted)
             } else {
                 None
             };
-            let restricted_yes = restricted == Some(true);
+            let restricted_yes = restricted.is_some_and(|(closed, _)| closed);
+            let restricting_chain = restricted.map_or("DOCKER-USER", |(_, chain)| chain);
             // Sensitive software published beyond the host.
             let judgement = judge(&clues, Some(PortRange::single(b.container_port)), catalogue)
                 .filter(|j| j.is_sensitive());
@@ -472,20 +513,28 @@ pub fn analyse(
                         (
                             Severity::Info,
                             format!(
-                                "{what} of {who} is published on the host at {}; a DOCKER-USER rule limits it to trusted sources ({trusted})",
-                                b.display()
+                                "{what} of {who} is published on the host at {}; {} limits it to trusted sources ({trusted})",
+                                b.display(),
+                                if restricting_chain == "INPUT" {
+                                    "the INPUT chain (docker-proxy serves this binding, a host process INPUT filters)"
+                                } else {
+                                    "a DOCKER-USER rule"
+                                }
                             ),
                             None,
                         )
                     } else {
                         let fix = if c.compose.is_some() {
-                            "bind it to 127.0.0.1 in the file (`composeguard check --fix`), then `docker compose up -d`".to_string()
+                            format!(
+                                "bind it to 127.0.0.1 in the file (`composeguard check --fix`), then `docker compose up -d`; or close it to untrusted sources:\n{}",
+                                suggestion(state, b, trusted)
+                            )
                         } else {
                             format!(
                                 "re-create it with `-p 127.0.0.1:{}:{}`, or close it to untrusted sources:\n{}",
                                 b.host_port,
                                 b.container_port,
-                                suggestion(b, trusted)
+                                suggestion(state, b, trusted)
                             )
                         };
                         (
@@ -543,7 +592,7 @@ pub fn analyse(
                         ),
                         Some(format!(
                             "close it in the DOCKER-USER chain (it sees the container port after DNAT, hence the conntrack match on the published port):\n{}",
-                            suggestion(b, trusted)
+                            suggestion(state, b, trusted)
                         )),
                     )
                 };

@@ -616,3 +616,23 @@ pub fn docker_user_rules(
         }
     }
 }
+
+/// The INPUT rules that close a port docker-proxy serves (no DNAT for that family) to every
+/// source outside the trusted networks.
+pub fn input_rules(
+    tool: &str,
+    protocol: &str,
+    host_port: u16,
+    trusted: &TrustedNetworks,
+    ipv6: bool,
+) -> Vec<String> {
+    docker_user_rules(tool, protocol, host_port, trusted, ipv6)
+        .into_iter()
+        .map(|r| {
+            r.replace("-I DOCKER-USER", "-I INPUT").replace(
+                &format!("-m conntrack --ctorigdstport {host_port} --ctdir ORIGINAL"),
+                &format!("--dport {host_port}"),
+            )
+        })
+        .collect()
+}

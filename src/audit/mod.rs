@@ -292,11 +292,11 @@ pub fn describe(state: &HostState) -> String {
         show(s.userland_proxy),
         s.notes.join("; ")
     ));
-    for net in state
-        .networks
-        .iter()
-        .filter(|n| n.host_binding_ipv4.is_some())
-    {
+    for net in state.networks.iter().filter(|n| {
+        n.host_binding_ipv4
+            .as_deref()
+            .is_some_and(|ip| !crate::compose::port::is_wildcard_ip(ip))
+    }) {
         out.push_str(&format!(
             "  network {}: host_binding_ipv4 {}\n",
             net.name,
