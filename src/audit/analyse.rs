@@ -400,6 +400,8 @@ pub fn analyse(
         let view_path = PathBuf::from(format!("container:{}", c.name));
         let mut file_diags: Vec<Diagnostic> = Vec::new();
         let mut drift: Vec<String> = Vec::new();
+        // (what the file says, the host's bindings that differ), one entry per port.
+        let mut drift_ports: Vec<(String, Vec<String>)> = Vec::new();
         let who = match &c.compose {
             Some(l) => format!("service {} of compose project {}", l.service, l.project),
             None => c.label(),
@@ -455,25 +457,38 @@ pub fn analyse(
                     }
                 };
             // Drift: the file's entry for this container port, against the host.
+            let mut written_elsewhere: Option<String> = None;
             if let Some((s, service, entry)) = &located {
-                match entry {
-                    None => drift.push(format!(
-                        "the host publishes {} but the file publishes no {}/{}",
+                let (what, host) = match entry {
+                    None => (
+                        format!(
+                            "the file publishes no {}/{}, the host publishes",
+                            b.container_port, b.protocol
+                        ),
                         b.display(),
-                        b.container_port,
-                        b.protocol
-                    )),
+                    ),
                     Some(e) => {
                         let ip = effective_ip(&s.project, service, e);
-                        if !same_address(&b.host_ip, ip.as_deref()) {
-                            drift.push(format!(
-                                "the file binds {}/{} to {}, the host publishes {}",
-                                b.container_port,
-                                b.protocol,
-                                ip.as_deref().unwrap_or("every interface"),
-                                b.display()
-                            ));
+                        if same_address(&b.host_ip, ip.as_deref()) {
+                            (String::new(), String::new())
+                        } else {
+                            written_elsewhere = ip.clone();
+                            (
+                                format!(
+                                    "the file binds {}/{} to {}, the host publishes",
+                                    b.container_port,
+                                    b.protocol,
+                                    ip.as_deref().unwrap_or("every interface")
+                                ),
+                                b.display(),
+                            )
                         }
+                    }
+                };
+                if !what.is_empty() {
+                    match drift_ports.iter_mut().find(|(w, _)| *w == what) {
+                        Some((_, hosts)) => hosts.push(host),
+                        None => drift_ports.push((what, vec![host])),
                     }
                 }
             }
@@ -524,9 +539,20 @@ pub fn analyse(
                             None,
                         )
                     } else {
-                        let fix = if c.compose.is_some() {
+                        let project = c.compose.as_ref().map_or("", |l| l.project.as_str());
+                        let fix = if let Some(ip) = &written_elsewhere {
+                            format!(
+                                "the file already binds it to {ip}: apply it with `docker compose -p {project} up -d`; or close it to untrusted sources:\n{}",
+                                suggestion(state, b, trusted)
+                            )
+                        } else if matches!(file_state, FileState::Loaded(_)) {
                             format!(
                                 "bind it to 127.0.0.1 in the file (`composeguard check --fix`), then `docker compose up -d`; or close it to untrusted sources:\n{}",
+                                suggestion(state, b, trusted)
+                            )
+                        } else if c.compose.is_some() {
+                            format!(
+                                "stop it (`docker compose -p {project} down`) or re-create it from a file that binds it to 127.0.0.1; or close it to untrusted sources:\n{}",
                                 suggestion(state, b, trusted)
                             )
                         } else {
@@ -602,6 +628,9 @@ pub fn analyse(
                 }
                 reports.push(path, &text, d);
             }
+        }
+        for (what, hosts) in drift_ports {
+            drift.push(format!("{what} {}", hosts.join(" and ")));
         }
         if !drift.is_empty() && enabled(&config, &DRIFT_META) {
             drift.dedup();

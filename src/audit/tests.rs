@@ -427,3 +427,42 @@ fn a_fixed_file_that_was_not_applied_is_drift_and_a_deleted_file_too() {
             .is_empty()
     );
 }
+
+#[test]
+fn ipv6_served_by_docker_proxy_is_judged_by_input_not_bypassed() {
+    // Docker without ip6tables (the default before 27): no nat rules for IPv6, `[::]` is
+    // served by docker-proxy, a host process that the INPUT chain filters (measured).
+    let c = Container::from_inspect(&inspect("scratch-db", json!({}), wildcard_ports()));
+    let mut s = state(vec![c], Some(iptables_save("")));
+    s.global_ipv6 = Some(true);
+    s.firewall.ip6tables = Read::Read(Ruleset::parse(
+        "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 25432 -j DROP\nCOMMIT\n",
+    ));
+    let found = run(&s, &Config::default());
+    let v6: Vec<_> = found.iter().filter(|f| f.3.starts_with("[::]")).collect();
+    assert_eq!(v6.len(), 1, "{found:?}");
+    assert_eq!(v6[0].2, Severity::Info);
+    assert!(found.iter().all(|f| f.0 != "ip6tables-save"), "{found:?}");
+    // Without that rule, the finding is an error whose help gives the INPUT rule.
+    s.firewall.ip6tables = Read::Read(Ruleset::parse("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"));
+    let config = Arc::new(Config::default());
+    let outcome = analyse(&s, &Scope::default(), &mut |_: Option<&Path>| {
+        config.clone()
+    });
+    let d = outcome
+        .reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().map(move |d| (r, d)))
+        .find(|(r, d)| r.text[d.span.clone()].starts_with("[::]"))
+        .unwrap()
+        .1;
+    assert_eq!(d.severity, Severity::Error);
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("ip6tables -I INPUT -p tcp --dport 25432 -s fc00::/7 -j RETURN"),
+        "{:?}",
+        d.help
+    );
+}
