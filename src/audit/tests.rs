@@ -419,7 +419,7 @@ fn a_fixed_file_that_was_not_applied_is_drift_and_a_deleted_file_too() {
     // audit PATHS: only the containers of those projects.
     let other = Container::from_inspect(&inspect("scratch-db", json!({}), wildcard_ports()));
     let s = state(vec![other], None);
-    let scope = Scope::of_paths(&[file.clone()]).unwrap();
+    let scope = Scope::of_paths(std::slice::from_ref(&file)).unwrap();
     let config = Arc::new(Config::default());
     assert!(
         analyse(&s, &scope, &mut |_: Option<&Path>| config.clone())

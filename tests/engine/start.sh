@@ -14,7 +14,7 @@ sock=$dir/docker.sock
 mkdir -p "$dir"
 export DOCKER_HOST=unix://$sock
 
-for tool in dockerd busybox iptables ip; do
+for tool in dockerd docker busybox iptables ip; do
   command -v "$tool" >/dev/null || { echo "start.sh: $tool is not installed" >&2; exit 3; }
 done
 
@@ -49,7 +49,13 @@ docker version >/dev/null 2>&1 || { echo "start.sh: dockerd did not answer in 60
 if ! docker image inspect cg-busybox:1 >/dev/null 2>&1; then
   root=$(mktemp -d)
   mkdir -p "$root/bin" "$root/tmp" "$root/www" "$root/var/lib/postgresql/data"
-  cp "$(command -v busybox)" "$root/bin/busybox"
+  bb=$(command -v busybox)
+  # The image has no libc: the binary must be the static one (Debian's busybox-static).
+  if ldd "$bb" >/dev/null 2>&1; then
+    echo "start.sh: $bb is dynamically linked; install busybox-static" >&2
+    exit 3
+  fi
+  cp "$bb" "$root/bin/busybox"
   for applet in sh nc httpd sleep echo cat ls; do ln -s busybox "$root/bin/$applet"; done
   echo ok >"$root/www/index.html"
   tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' - cg-busybox:1 >/dev/null
