@@ -469,7 +469,20 @@ pub fn analyse(
                     ),
                     Some(e) => {
                         let ip = effective_ip(&s.project, service, e);
-                        if same_address(&b.host_ip, ip.as_deref()) {
+                        let port_moved = e.published.is_some_and(|r| !r.contains(b.host_port));
+                        if port_moved && same_address(&b.host_ip, ip.as_deref()) {
+                            (
+                                format!(
+                                    "the file publishes {}/{} on port {}, the host publishes",
+                                    b.container_port,
+                                    b.protocol,
+                                    e.published
+                                        .map(|r| r.to_compose_string())
+                                        .unwrap_or_default()
+                                ),
+                                b.display(),
+                            )
+                        } else if same_address(&b.host_ip, ip.as_deref()) {
                             (String::new(), String::new())
                         } else {
                             written_elsewhere = ip.clone();

@@ -466,3 +466,41 @@ fn ipv6_served_by_docker_proxy_is_judged_by_input_not_bypassed() {
         d.help
     );
 }
+
+#[test]
+fn a_published_port_the_file_moved_is_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        "services:\n  db:\n    image: cg-busybox:1\n    ports:\n      - \"127.0.0.1:15432:5432\"\n",
+    )
+    .unwrap();
+    let labels = json!({
+        "com.docker.compose.project": "shop",
+        "com.docker.compose.service": "db",
+        "com.docker.compose.project.config_files": file.display().to_string(),
+    });
+    let c = Container::from_inspect(&inspect(
+        "shop-db-1",
+        labels,
+        json!({"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "25432"}]}),
+    ));
+    let outcome = {
+        let config = Arc::new(Config::default());
+        analyse(
+            &state(vec![c], None),
+            &Scope::default(),
+            &mut |_: Option<&Path>| config.clone(),
+        )
+    };
+    let d = &outcome.reports[0].diagnostics;
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].rule, "host-drift");
+    assert!(
+        d[0].message
+            .contains("on port 15432, the host publishes 127.0.0.1:25432->5432/tcp"),
+        "{}",
+        d[0].message
+    );
+}
