@@ -55,6 +55,9 @@ pub enum Command {
     },
     /// Print the ssh commands that reach services published on loopback.
     Tunnel(crate::tunnel::TunnelArgs),
+    /// Audit the running Docker engine and the host firewall: what is really published
+    /// (read only).
+    Audit(crate::audit::AuditArgs),
     /// Run the language server on stdin/stdout.
     Server,
 }

@@ -1,5 +1,6 @@
 //! composeguard: a linter and fixer for Docker Compose files.
 
+pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod compose;

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
             &mut io,
         ),
         Command::Tunnel(args) => composeguard::tunnel::run(args, &mut io),
+        Command::Audit(args) => composeguard::audit::run(args, &mut io),
         Command::Server => unreachable!("handled above"),
     };
     ExitCode::from(code as u8)

@@ -65,6 +65,28 @@ fn every_rule_has_docs() {
                 None => problems.push(format!("{}: missing or misplaced `{section}`", m.id)),
             }
         }
+        // Rules of the running host (`composeguard audit`) show it on the host: a
+        // ```console block starting with `# on the host` and a `$ composeguard audit` run.
+        if m.category == "host" {
+            let host = docs.find("```console\n# on the host\n");
+            if host.is_none_or(|at| !docs[at..].contains("$ composeguard audit")) {
+                problems.push(format!(
+                    "{}: no ```console block starting with `# on the host` that runs `composeguard audit`",
+                    m.id
+                ));
+            }
+            if !docs.contains("composeguard audit") {
+                problems.push(format!(
+                    "{}: does not say it is reported by `composeguard audit`",
+                    m.id
+                ));
+            }
+            continue_after_host(&mut problems, m.id, docs);
+            if !docs.contains("https://") {
+                problems.push(format!("{}: the references cite no URL", m.id));
+            }
+            continue;
+        }
         for label in ["before", "after"] {
             if example(docs, label).is_none() {
                 problems.push(format!(
@@ -78,6 +100,28 @@ fn every_rule_has_docs() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A host rule's YAML examples, when it has them, show the file's side: the `# before`
+/// must load and the `# after` must not be reported by `check` as exposed.
+fn continue_after_host(problems: &mut Vec<String>, id: &str, docs: &str) {
+    if let (Some(before), Some(after)) = (example(docs, "before"), example(docs, "after")) {
+        let exposed = |text: &str, label: &str| {
+            findings(id, label, text)
+                .iter()
+                .any(|(r, _)| *r == "sensitive-port-exposed")
+        };
+        if !exposed(&before, "before") {
+            problems.push(format!(
+                "{id}: the `# before` file does not expose a sensitive port to `check`"
+            ));
+        }
+        if exposed(&after, "after") {
+            problems.push(format!(
+                "{id}: the `# after` file still exposes a sensitive port"
+            ));
+        }
+    }
 }
 
 #[test]
@@ -99,7 +143,7 @@ fn rule_ids_are_unique_and_kebab_case() {
 #[test]
 fn examples_before_trigger_and_after_do_not() {
     let mut problems = Vec::new();
-    for rule in RULES {
+    for rule in RULES.iter().filter(|r| r.meta.category != "host") {
         let m = &rule.meta;
         let (Some(before), Some(after)) = (example(m.docs, "before"), example(m.docs, "after"))
         else {

@@ -253,7 +253,27 @@ pub static RULES: &[Rule] = &[
         meta: crate::suppress::NO_REASON_META,
         check: reported_by_the_engine,
     },
+    // Reported by `composeguard audit` (src/audit/), from the running host; listed here so
+    // that they can be selected, ignored, given a severity and documented like the others.
+    Rule {
+        meta: crate::audit::EXPOSED_META,
+        check: reported_by_audit,
+    },
+    Rule {
+        meta: crate::audit::DRIFT_META,
+        check: reported_by_audit,
+    },
+    Rule {
+        meta: crate::audit::UNMANAGED_META,
+        check: reported_by_audit,
+    },
+    Rule {
+        meta: crate::audit::BYPASSED_META,
+        check: reported_by_audit,
+    },
 ];
+
+fn reported_by_audit(_: &Context, _: &mut Vec<Diagnostic>) {}
 
 fn reported_by_the_engine(_: &Context, _: &mut Vec<Diagnostic>) {}
 
