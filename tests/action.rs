@@ -6,9 +6,11 @@
 //! GITHUB_PATH, GITHUB_STEP_SUMMARY, RUNNER_OS, RUNNER_ARCH, GITHUB_ACTION_PATH ...), `env:`
 //! and `working-directory:` evaluated from the inputs and earlier steps' outputs, and `if:`
 //! conditions evaluated as the runner does (a failed step skips the rest but `always()`).
-//! `uses:` steps (the cache) are not run: a cache miss. The build step (`cargo install`) is
-//! replaced by placing the already-built binary where it would install it; the download step
-//! runs for real against a fake `curl` serving a local "release".
+//! `uses:` steps (the cache) are not run: a cache miss. With `install: source`, the build step
+//! (`cargo install`) is replaced by placing the already-built binary where it would install
+//! it. The release path (the default) runs for real against a release of that binary packed by
+//! the release workflow's script and served over HTTP on 127.0.0.1, and against a fake `curl`
+//! that checks the GitHub URLs.
 //!
 //! The example workflow of docs/github-action.md (the same as
 //! testdata/integrations/workflow.yml) and action.yml are checked by `actionlint`, and every
