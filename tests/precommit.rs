@@ -4,22 +4,24 @@
 //!
 //! * `composeguard` fails and names the finding;
 //! * `composeguard-fix` rewrites the file and fails (files were modified);
-//! * a second run (both hooks) passes.
+//! * a second run (both hooks) passes on the fixed file.
 //!
 //! The hooks' repository is a snapshot of this working tree (tracked and untracked files,
 //! .gitignore respected) committed in a scratch repo, and then made dirty, so `try-repo`
 //! takes its "uncommitted changes" path (a temporary shadow commit) as it does when a
 //! developer tries the hooks before committing.
 //!
-//! `language: rust` makes pre-commit `cargo install` the hooks' repository, and `try-repo`
-//! does it on every call (a new temporary store each time). CARGO_TARGET_DIR points into
-//! Cargo's test scratch folder so the dependencies are built once and kept between runs, and
-//! CARGO_PROFILE_RELEASE_OPT_LEVEL=0 (and no LTO) makes each install an unoptimised build.
+//! `language: python`: pre-commit makes a virtualenv and runs `pip install .` on the hooks'
+//! repository, i.e. the root pyproject.toml (composeguard-pre-commit), which depends on the
+//! composeguard wheel. The wheel is built here with maturin (tests/dist_support) and pip gets
+//! it through PIP_FIND_LINKS, with PIP_NO_INDEX set: nothing comes from PyPI, so the hook ran
+//! the binary built from this checkout, and the root package needs nothing to build.
 //!
-//! Without `git` or `pre-commit` the test skips with a notice, unless
+//! Without `git`, `pre-commit` or `maturin` the test skips with a notice, unless
 //! COMPOSEGUARD_REQUIRE_ORACLE is set (CI), where it fails.
 
-use std::io::Write;
+mod dist_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
@@ -28,24 +30,7 @@ const EXPOSED: &str =
     "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\" # keep me\n";
 const FIXED: &str = "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"127.0.0.1:5432:5432\" # keep me\n";
 
-fn notice(text: &str) {
-    // Past the test harness's capture, so it shows even when the test passes.
-    let _ = writeln!(std::io::stderr(), "NOTICE: {text}");
-}
-
-fn skip(why: &str) {
-    if std::env::var_os("COMPOSEGUARD_REQUIRE_ORACLE").is_some() {
-        panic!("COMPOSEGUARD_REQUIRE_ORACLE is set but {why}");
-    }
-    notice(&format!("{why}: pre-commit hook test skipped"));
-}
-
-fn available(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use dist_support::{available, notice, skip};
 
 /// A command with a clean git environment (no GIT_DIR from an enclosing hook).
 fn command(program: &str, dir: &Path) -> Command {
@@ -127,7 +112,7 @@ struct Run {
     seconds: f64,
 }
 
-fn try_repo(project: &Path, hooks_repo: &Path, hook: &str, home: &Path, target: &Path) -> Run {
+fn try_repo(project: &Path, hooks_repo: &Path, hook: &str, home: &Path, wheels: &Path) -> Run {
     let started = Instant::now();
     let out = command("pre-commit", project)
         .arg("try-repo")
@@ -135,15 +120,11 @@ fn try_repo(project: &Path, hooks_repo: &Path, hook: &str, home: &Path, target: 
         .args((!hook.is_empty()).then_some(hook))
         .args(["--files", "compose.yaml", "--color", "never", "--verbose"])
         .env("PRE_COMMIT_HOME", home)
-        .env("CARGO_TARGET_DIR", target)
-        // try-repo installs the hook afresh on every call (a new temporary store, and the
-        // clone at a new path makes cargo rebuild composeguard itself): an unoptimised
-        // "release" keeps that to seconds. What is tested is the hooks' wiring.
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-        // The release profile's link-time optimisation would make each install minutes long.
-        .env("CARGO_PROFILE_RELEASE_LTO", "false")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        // The wheel built from this checkout, and no index: what PyPI would serve.
+        .env("PIP_FIND_LINKS", wheels)
+        .env("PIP_NO_INDEX", "1")
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("PIP_REQUIRE_VIRTUALENV")
         .output()
         .unwrap();
     Run {
@@ -164,6 +145,11 @@ fn precommit_hooks_check_then_fix_then_pass() {
             return skip(&format!("`{tool}` is not on PATH (pip install pre-commit)"));
         }
     }
+    let wheel = match dist_support::wheel() {
+        Ok(w) => w,
+        Err(why) => return skip(&why),
+    };
+    let wheels = wheel.parent().unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let hooks_repo = scratch.path().join("hooks-repo");
     snapshot_repo(&hooks_repo);
@@ -180,12 +166,11 @@ fn precommit_hooks_check_then_fix_then_pass() {
     git(&project, &["add", "compose.yaml"]);
 
     let home = scratch.path().join("pre-commit-home");
-    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("precommit-cargo-target");
 
     // 1. The check hook fails and names the finding (the first run installs the hook).
-    let check = try_repo(&project, &hooks_repo, "composeguard", &home, &target);
+    let check = try_repo(&project, &hooks_repo, "composeguard", &home, wheels);
     notice(&format!(
-        "pre-commit: first `composeguard` hook run, including `cargo install` of the hooks repo: {:.0}s",
+        "pre-commit: first `composeguard` hook run, including the virtualenv and the install of the wheel: {:.1}s",
         check.seconds
     ));
     assert!(!check.success, "the check hook passed:\n{}", check.output);
@@ -208,7 +193,7 @@ fn precommit_hooks_check_then_fix_then_pass() {
     );
 
     // 2. The fix hook rewrites the file and fails because it modified it.
-    let fix = try_repo(&project, &hooks_repo, "composeguard-fix", &home, &target);
+    let fix = try_repo(&project, &hooks_repo, "composeguard-fix", &home, wheels);
     assert!(!fix.success, "the fix hook passed:\n{}", fix.output);
     assert!(
         fix.output.contains("files were modified by this hook"),
@@ -222,7 +207,7 @@ fn precommit_hooks_check_then_fix_then_pass() {
     git(&project, &["add", "compose.yaml"]);
 
     // 3. Both pass now (no hook id: try-repo runs every hook of the manifest).
-    let again = try_repo(&project, &hooks_repo, "", &home, &target);
+    let again = try_repo(&project, &hooks_repo, "", &home, wheels);
     assert!(
         again.success,
         "the hooks failed on the fixed file:\n{}",
@@ -240,7 +225,7 @@ fn precommit_hooks_check_then_fix_then_pass() {
         assert!(line.ends_with("Passed"), "{line}\n{}", again.output);
     }
     notice(&format!(
-        "pre-commit: later runs (each try-repo installs again): {:.0}s and {:.0}s",
+        "pre-commit: later runs (each try-repo installs again): {:.1}s and {:.1}s",
         fix.seconds, again.seconds
     ));
     assert_eq!(
@@ -269,7 +254,7 @@ fn hooks_manifest_matches_compose_file_names() {
                 .to_string()
         };
         ids.push(get("id"));
-        assert_eq!(get("language"), "rust");
+        assert_eq!(get("language"), "python");
         assert_eq!(get("pass_filenames"), "true");
         patterns.push(get("files"));
         assert!(get("entry").starts_with("composeguard check"));
