@@ -124,7 +124,14 @@ fn judge_file(path: &Path, config: &Config) -> HashMap<String, Verdict> {
             }
             if let Some(j) = facts.judge_binding(&project, index, binding, &config.catalogue) {
                 if j.level >= Level::Corroborated && verdict.clues.is_empty() {
-                    verdict.clues = j.clues.iter().map(clue_kind).collect();
+                    // What decided: the strong clues of a strong judgement, else the weak
+                    // clues that agreed.
+                    verdict.clues = j
+                        .clues
+                        .iter()
+                        .filter(|c| (j.level == Level::Strong) == c.is_strong())
+                        .map(clue_kind)
+                        .collect();
                 }
                 if verdict.explanation.is_empty() || j.is_sensitive() {
                     verdict.explanation = format!("{:?}: {}", j.level, j.describe());
@@ -256,7 +263,9 @@ fn table(title: &str, outcomes: &[&Outcome]) -> (Score, Score) {
     for (category, (total, found)) in &per_category {
         println!("  {category:<14} {found}/{total}");
     }
-    println!("evidence mix (services found, by the kinds of clue their judgement rests on):");
+    println!(
+        "evidence mix (services found, by the kinds of clue that decided: the strong ones, or the weak ones that agreed):"
+    );
     for (kind, n) in &mix {
         println!("  {kind:<16} {n}");
     }
