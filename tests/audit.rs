@@ -13,6 +13,9 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_composeguard"));
     c.env_remove("DOCKER_HOST")
         .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_TLS")
+        .env_remove("DOCKER_CERT_PATH")
         .env("DOCKER_CONFIG", "/nonexistent-docker-config");
     c
 }
@@ -176,7 +179,7 @@ fn the_configuration_ignores_and_regrades_host_rules() {
 }
 
 #[test]
-fn an_engine_that_cannot_be_read_is_an_error_and_tls_is_refused_clearly() {
+fn an_engine_that_cannot_be_read_is_an_error_and_ssh_is_refused_clearly() {
     let out = bin()
         .args(["audit", "--host", "unix:///nonexistent/docker.sock"])
         .output()
@@ -187,13 +190,14 @@ fn an_engine_that_cannot_be_read_is_an_error_and_tls_is_refused_clearly() {
 
     let out = bin()
         .arg("audit")
-        .env("DOCKER_HOST", "tcp://127.0.0.1:2376")
+        .env("DOCKER_HOST", "ssh://me@engine.lan")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // TLS engines: tests/audit_tls.rs.
     assert!(
-        stderr.contains("TLS") && stderr.contains("not supported yet"),
+        stderr.contains("ssh") && stderr.contains("not supported yet"),
         "{stderr}"
     );
 }

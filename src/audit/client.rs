@@ -1,16 +1,21 @@
 //! A small blocking, read-only client of the Docker Engine API: HTTP/1.1 `GET` with
-//! `Connection: close` over a unix socket or plain TCP, bodies read by `Content-Length`,
-//! chunked or to the end, decoded with serde_json. Nothing but `GET` is ever sent.
+//! `Connection: close` over a unix socket, plain TCP or TCP with TLS (src/audit/tls.rs),
+//! bodies read by `Content-Length`, chunked or to the end, decoded with serde_json. Nothing
+//! but `GET` is ever sent.
 //!
 //! Which engine: `DOCKER_HOST`, else the current docker context (`DOCKER_CONTEXT`, else
 //! `currentContext` of `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, looked up in
-//! `contexts/meta/*/meta.json`), else `/var/run/docker.sock`. TLS (`DOCKER_TLS_VERIFY`, a
-//! `tcp://` host on port 2376, a context with TLS material) and `ssh://` are refused with
-//! a clear error: they are not supported yet (docs/host-audit.md).
+//! `contexts/meta/*/meta.json`), else `/var/run/docker.sock`. TLS as the docker CLI decides
+//! it: for `DOCKER_HOST`/`--host`, when `DOCKER_TLS_VERIFY` or `DOCKER_TLS` is non-empty or
+//! `--tlsverify`/`--tls` is given, with the files of `DOCKER_CERT_PATH` (default: the docker
+//! config folder); for a context, when it has TLS material or `SkipTLSVerify`. The port
+//! alone (2376) does not turn TLS on. `ssh://` is refused (docs/host-audit.md).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use super::tls::{self, TlsSettings};
 
 /// The largest response read (a host with thousands of containers stays far below).
 const MAX_RESPONSE: u64 = 256 * 1024 * 1024;
@@ -22,6 +27,8 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 pub enum Endpoint {
     Unix(PathBuf),
     Tcp(String),
+    /// `host:port` spoken to with TLS.
+    Tls(String, Box<TlsSettings>),
 }
 
 /// The endpoint and how it was chosen (for messages).
@@ -37,6 +44,8 @@ impl std::fmt::Display for Endpoint {
         match self {
             Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
             Endpoint::Tcp(addr) => write!(f, "tcp://{addr}"),
+            Endpoint::Tls(addr, settings) if settings.verify => write!(f, "tcp://{addr} (TLS)"),
+            Endpoint::Tls(addr, _) => write!(f, "tcp://{addr} (TLS, server not verified)"),
         }
     }
 }
@@ -47,6 +56,13 @@ pub struct EndpointEnv {
     pub docker_host: Option<String>,
     pub docker_context: Option<String>,
     pub docker_tls_verify: Option<String>,
+    /// `DOCKER_TLS`: TLS without verifying the server (the CLI's `--tls`).
+    pub docker_tls: Option<String>,
+    /// `DOCKER_CERT_PATH`, else `config_dir`.
+    pub docker_cert_path: Option<PathBuf>,
+    /// `--tls` and `--tlsverify` of `audit`.
+    pub tls_flag: bool,
+    pub tls_verify_flag: bool,
     /// `$DOCKER_CONFIG`, else `~/.docker`.
     pub config_dir: Option<PathBuf>,
 }
@@ -61,6 +77,10 @@ impl EndpointEnv {
             docker_host: var("DOCKER_HOST"),
             docker_context: var("DOCKER_CONTEXT"),
             docker_tls_verify: var("DOCKER_TLS_VERIFY"),
+            docker_tls: var("DOCKER_TLS"),
+            docker_cert_path: var("DOCKER_CERT_PATH").map(PathBuf::from),
+            tls_flag: false,
+            tls_verify_flag: false,
             config_dir,
         }
     }
@@ -72,9 +92,24 @@ pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 /// Chooses the engine as the docker CLI does.
 pub fn resolve(env: &EndpointEnv) -> Result<Resolved, String> {
     if let Some(host) = &env.docker_host {
-        let tls = env.docker_tls_verify.as_deref().is_some_and(|v| v != "0");
+        // As the CLI: any non-empty DOCKER_TLS_VERIFY (even "0") verifies; DOCKER_TLS or
+        // --tls alone is TLS without verifying the server.
+        let verify = env.tls_verify_flag || env.docker_tls_verify.is_some();
+        let tls = verify || env.tls_flag || env.docker_tls.is_some();
+        let endpoint = match parse_host(host, tls)? {
+            Endpoint::Tcp(addr) if tls => {
+                let dir = env
+                    .docker_cert_path
+                    .as_deref()
+                    .or(env.config_dir.as_deref())
+                    .ok_or("TLS: neither DOCKER_CERT_PATH nor a home folder to find ca.pem, cert.pem and key.pem in")?;
+                let settings = TlsSettings::in_folder(dir, tls::server_name_of(&addr), verify);
+                Endpoint::Tls(addr, Box::new(settings))
+            }
+            other => other,
+        };
         return Ok(Resolved {
-            endpoint: parse_host(host, tls)?,
+            endpoint,
             source: "DOCKER_HOST".into(),
         });
     }
@@ -88,8 +123,16 @@ pub fn resolve(env: &EndpointEnv) -> Result<Resolved, String> {
             .as_deref()
             .ok_or_else(|| format!("docker context {name:?}: no docker config folder"))?;
         let (host, tls) = context_host(dir, &name)?;
+        let endpoint = match (parse_host(&host, tls.is_some())?, tls) {
+            (Endpoint::Tcp(addr), Some((tls_dir, skip_verify))) => {
+                let settings =
+                    TlsSettings::in_folder(&tls_dir, tls::server_name_of(&addr), !skip_verify);
+                Endpoint::Tls(addr, Box::new(settings))
+            }
+            (other, _) => other,
+        };
         return Ok(Resolved {
-            endpoint: parse_host(&host, tls)?,
+            endpoint,
             source: format!("docker context {name:?}"),
         });
     }
@@ -99,21 +142,19 @@ pub fn resolve(env: &EndpointEnv) -> Result<Resolved, String> {
     })
 }
 
-/// `unix:///path` or `tcp://host:port` (TLS and ssh refused).
+/// `unix:///path` or `tcp://host:port` (ssh refused); the default port is 2376 with TLS,
+/// 2375 without, as the CLI's. The caller wraps a TCP endpoint in its TLS settings.
 pub fn parse_host(host: &str, tls: bool) -> Result<Endpoint, String> {
     if let Some(path) = host.strip_prefix("unix://") {
         return Ok(Endpoint::Unix(PathBuf::from(path)));
     }
     let not_yet = |what: &str| {
         format!(
-            "{host}: {what} is not supported yet by `composeguard audit`; run it on the engine's host (unix socket) or through plain TCP"
+            "{host}: {what} is not supported yet by `composeguard audit`; run it on the engine's host (unix socket) or through TCP (with TLS)"
         )
     };
     if let Some(addr) = host.strip_prefix("tcp://") {
         let addr = addr.trim_end_matches('/');
-        if tls || addr.ends_with(":2376") {
-            return Err(not_yet("TLS (DOCKER_TLS_VERIFY, port 2376)"));
-        }
         let addr = if addr
             .rsplit_once(':')
             .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
@@ -121,7 +162,7 @@ pub fn parse_host(host: &str, tls: bool) -> Result<Endpoint, String> {
         {
             addr.to_string()
         } else {
-            format!("{addr}:2375")
+            format!("{addr}:{}", if tls { 2376 } else { 2375 })
         };
         return Ok(Endpoint::Tcp(addr));
     }
@@ -146,8 +187,12 @@ fn current_context(config_dir: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The docker endpoint of a context and whether it uses TLS.
-fn context_host(config_dir: &Path, name: &str) -> Result<(String, bool), String> {
+/// The TLS folder of a context and whether it skips verifying the server.
+type ContextTls = Option<(PathBuf, bool)>;
+
+/// The docker endpoint of a context and its TLS, as the CLI's context store: TLS when the
+/// context has TLS material (`contexts/tls/<digest>/docker/*.pem`) or `SkipTLSVerify`.
+fn context_host(config_dir: &Path, name: &str) -> Result<(String, ContextTls), String> {
     let meta = config_dir.join("contexts").join("meta");
     let entries = std::fs::read_dir(&meta)
         .map_err(|e| format!("docker context {name:?}: {}: {e}", meta.display()))?;
@@ -175,7 +220,11 @@ fn context_host(config_dir: &Path, name: &str) -> Result<(String, bool), String>
             .join("tls")
             .join(entry.file_name())
             .join("docker");
-        let tls = tls_dir.is_dir();
+        let has_material = ["ca.pem", "cert.pem", "key.pem"]
+            .iter()
+            .any(|f| tls_dir.join(f).is_file());
+        let skip_verify = docker["SkipTLSVerify"].as_bool().unwrap_or(false);
+        let tls = (has_material || skip_verify).then_some((tls_dir, skip_verify));
         return Ok((host.to_string(), tls));
     }
     Err(format!(
@@ -210,11 +259,35 @@ pub fn get(endpoint: &Endpoint, path: &str) -> Result<Response, String> {
                 std::net::TcpStream::connect(addr).map_err(|e| format!("{endpoint}: {e}"))?;
             stream.set_read_timeout(Some(TIMEOUT)).ok();
             stream.set_write_timeout(Some(TIMEOUT)).ok();
+            let raw = exchange(&mut stream, &request).map_err(|e| format!("{endpoint}: {e}"))?;
+            if raw.len() >= 2 && matches!(raw[0], 0x15 | 0x16) && raw[1] == 0x03 {
+                return Err(format!(
+                    "{endpoint}: the engine answered with TLS: {TLS_HINT}"
+                ));
+            }
+            raw
+        }
+        Endpoint::Tls(addr, settings) => {
+            let mut stream =
+                tls::connect(addr, settings, TIMEOUT).map_err(|e| format!("{endpoint}: {e}"))?;
             exchange(&mut stream, &request).map_err(|e| format!("{endpoint}: {e}"))?
         }
     };
-    parse_response(&raw).map_err(|e| format!("{endpoint} GET {path}: {e}"))
+    let response = parse_response(&raw).map_err(|e| format!("{endpoint} GET {path}: {e}"))?;
+    // Go's answer to plain HTTP on a TLS port (dockerd --tlsverify).
+    if matches!(endpoint, Endpoint::Tcp(_))
+        && response.status == 400
+        && String::from_utf8_lossy(&response.body).contains("HTTP request to an HTTPS server")
+    {
+        return Err(format!(
+            "{endpoint}: the engine speaks TLS (\"Client sent an HTTP request to an HTTPS server\"): {TLS_HINT}"
+        ));
+    }
+    Ok(response)
 }
+
+const TLS_HINT: &str =
+    "set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem), or pass --tlsverify";
 
 /// `get` and decode JSON; a status other than 200 is an error with the engine's message.
 pub fn get_json(endpoint: &Endpoint, path: &str) -> Result<serde_json::Value, String> {
@@ -241,8 +314,23 @@ fn exchange(stream: &mut (impl Read + Write), request: &str) -> std::io::Result<
     stream.write_all(request.as_bytes())?;
     stream.flush()?;
     let mut raw = Vec::new();
-    stream.take(MAX_RESPONSE).read_to_end(&mut raw)?;
-    Ok(raw)
+    match stream.take(MAX_RESPONSE).read_to_end(&mut raw) {
+        Ok(_) => Ok(raw),
+        // A TLS peer that closes without close_notify: harmless once the body's own framing
+        // (Content-Length or chunked) says it is whole, a possible truncation otherwise.
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && is_whole(&raw) => Ok(raw),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `raw` is a response whose body is delimited and complete.
+fn is_whole(raw: &[u8]) -> bool {
+    let Some(head_end) = find(raw, b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+    (head.contains("\r\ncontent-length:") || head.contains("\r\ntransfer-encoding:"))
+        && parse_response(raw).is_ok()
 }
 
 /// Parses an HTTP/1.1 response read to the end of the connection.

@@ -9,6 +9,7 @@ pub mod analyse;
 pub mod client;
 pub mod firewall;
 pub mod host;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -78,6 +79,13 @@ pub struct AuditArgs {
     /// current docker context or /var/run/docker.sock.
     #[arg(long, value_name = "URL")]
     pub host: Option<String>,
+    /// Use TLS for a tcp:// host without verifying the server (as `docker --tls`).
+    #[arg(long)]
+    pub tls: bool,
+    /// Use TLS for a tcp:// host and verify the server against ca.pem of DOCKER_CERT_PATH
+    /// (as `docker --tlsverify`; DOCKER_TLS_VERIFY does the same).
+    #[arg(long)]
+    pub tlsverify: bool,
     /// How to print findings.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub output_format: OutputFormat,
@@ -360,6 +368,8 @@ pub fn run(args: &AuditArgs, io: &mut Io) -> i32 {
             .host
             .clone()
             .or_else(|| client::EndpointEnv::from_process().docker_host),
+        tls_flag: args.tls,
+        tls_verify_flag: args.tlsverify,
         ..client::EndpointEnv::from_process()
     };
     let endpoint = match client::resolve(&env) {

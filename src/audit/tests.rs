@@ -9,6 +9,7 @@ use serde_json::json;
 use super::client::{self, Endpoint, EndpointEnv};
 use super::firewall::{self, Firewalld, Nft, Probe, Ruleset, Ufw};
 use super::host::{Container, DaemonInfo, DaemonSettings, has_global_ipv6};
+use super::tls::{self, TlsSettings};
 use super::{FirewallState, HostState, Read, Scope, analyse};
 use crate::compose::address::TrustedNetworks;
 use crate::config::Config;
@@ -52,14 +53,53 @@ fn the_engine_is_chosen_as_the_docker_cli_does() {
             .endpoint,
         Endpoint::Tcp("127.0.0.1:2375".into())
     );
-    let tls = client::resolve(&env(Some("tcp://10.0.0.5:2376"))).unwrap_err();
-    assert!(
-        tls.contains("TLS") && tls.contains("not supported yet"),
-        "{tls}"
+    // The port alone does not turn TLS on (the CLI's rule).
+    assert_eq!(
+        client::resolve(&env(Some("tcp://10.0.0.5:2376")))
+            .unwrap()
+            .endpoint,
+        Endpoint::Tcp("10.0.0.5:2376".into())
     );
-    let mut verify = env(Some("tcp://10.0.0.5:2375"));
-    verify.docker_tls_verify = Some("1".into());
-    assert!(client::resolve(&verify).is_err());
+    // DOCKER_TLS_VERIFY (any non-empty value, "0" too): TLS, verified, files of
+    // DOCKER_CERT_PATH, else of the config folder; the default port becomes 2376.
+    let mut verify = env(Some("tcp://engine.lan"));
+    verify.docker_tls_verify = Some("0".into());
+    verify.config_dir = Some(PathBuf::from("/home/me/.docker"));
+    assert_eq!(
+        client::resolve(&verify).unwrap().endpoint,
+        Endpoint::Tls(
+            "engine.lan:2376".into(),
+            Box::new(TlsSettings::in_folder(
+                Path::new("/home/me/.docker"),
+                "engine.lan".into(),
+                true
+            ))
+        )
+    );
+    verify.docker_cert_path = Some(PathBuf::from("/certs"));
+    let Endpoint::Tls(_, settings) = client::resolve(&verify).unwrap().endpoint else {
+        panic!("not TLS")
+    };
+    assert_eq!(settings.ca, PathBuf::from("/certs/ca.pem"));
+    // DOCKER_TLS or --tls alone: TLS without verifying the server.
+    let mut tls_only = env(Some("tcp://[::1]:2376"));
+    tls_only.docker_tls = Some("1".into());
+    tls_only.config_dir = Some(PathBuf::from("/d"));
+    let Endpoint::Tls(addr, settings) = client::resolve(&tls_only).unwrap().endpoint else {
+        panic!("not TLS")
+    };
+    assert_eq!(
+        (addr.as_str(), settings.server_name.as_str()),
+        ("[::1]:2376", "::1")
+    );
+    assert!(!settings.verify);
+    // A unix socket stays a unix socket.
+    let mut unix = env(Some("unix:///tmp/d.sock"));
+    unix.docker_tls_verify = Some("1".into());
+    assert!(matches!(
+        client::resolve(&unix).unwrap().endpoint,
+        Endpoint::Unix(_)
+    ));
     assert!(client::resolve(&env(Some("ssh://me@host"))).is_err());
 
     // The current context of config.json, found in contexts/meta/*/meta.json.
@@ -86,6 +126,85 @@ fn the_engine_is_chosen_as_the_docker_cli_does() {
         Endpoint::Unix(PathBuf::from("/run/lab.sock"))
     );
     assert!(resolved.source.contains("lab"));
+
+    // A context with TLS material, and one with SkipTLSVerify only.
+    std::fs::write(
+        meta.join("meta.json"),
+        r#"{"Name":"lab","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://10.1.2.3:2376","SkipTLSVerify":false}}}"#,
+    )
+    .unwrap();
+    let tls_dir = dir.path().join("contexts/tls/0123abcd/docker");
+    std::fs::create_dir_all(&tls_dir).unwrap();
+    std::fs::write(tls_dir.join("ca.pem"), "").unwrap();
+    let env = EndpointEnv {
+        config_dir: Some(dir.path().to_path_buf()),
+        ..EndpointEnv::default()
+    };
+    assert_eq!(
+        client::resolve(&env).unwrap().endpoint,
+        Endpoint::Tls(
+            "10.1.2.3:2376".into(),
+            Box::new(TlsSettings::in_folder(&tls_dir, "10.1.2.3".into(), true))
+        )
+    );
+    std::fs::remove_file(tls_dir.join("ca.pem")).unwrap();
+    assert!(matches!(
+        client::resolve(&env).unwrap().endpoint,
+        Endpoint::Tcp(_)
+    ));
+    std::fs::write(
+        meta.join("meta.json"),
+        r#"{"Name":"lab","Metadata":{},"Endpoints":{"docker":{"Host":"tcp://10.1.2.3","SkipTLSVerify":true}}}"#,
+    )
+    .unwrap();
+    let Endpoint::Tls(addr, settings) = client::resolve(&env).unwrap().endpoint else {
+        panic!("not TLS")
+    };
+    assert_eq!(addr, "10.1.2.3:2376");
+    assert!(!settings.verify);
+}
+
+#[test]
+fn tls_files_that_are_missing_or_not_pem_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = TlsSettings::in_folder(dir.path(), "localhost".into(), true);
+    let err = tls::client_config(&settings).unwrap_err();
+    assert!(err.starts_with("file:") && err.contains("ca.pem"), "{err}");
+    std::fs::write(dir.path().join("ca.pem"), "not a certificate\n").unwrap();
+    let err = tls::client_config(&settings).unwrap_err();
+    assert!(
+        err.contains("ca.pem") && err.contains("no PEM CERTIFICATE"),
+        "{err}"
+    );
+    // Without verification the CA is not read; a lone key.pem is an error.
+    let settings = TlsSettings::in_folder(dir.path(), "localhost".into(), false);
+    assert!(tls::client_config(&settings).is_ok());
+    std::fs::write(dir.path().join("key.pem"), "junk\n").unwrap();
+    let err = tls::client_config(&settings).unwrap_err();
+    assert!(err.contains("cert.pem: missing"), "{err}");
+    assert_eq!(tls::server_name_of("[fd00::1]:2376"), "fd00::1");
+    assert_eq!(tls::server_name_of("engine.lan:2376"), "engine.lan");
+}
+
+#[test]
+fn a_plain_request_answered_with_tls_is_explained() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf).unwrap();
+        // A TLS alert record (decode_error), as a TLS server answers plain text.
+        s.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32])
+            .unwrap();
+    });
+    let err = client::get_json(&Endpoint::Tcp(addr), "/info").unwrap_err();
+    server.join().unwrap();
+    assert!(
+        err.contains("answered with TLS") && err.contains("DOCKER_TLS_VERIFY"),
+        "{err}"
+    );
 }
 
 #[test]
