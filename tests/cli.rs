@@ -586,3 +586,91 @@ fn catalogue_lists_the_entries_with_the_configurations_products() {
         .code(2)
         .stderr(predicates::str::contains("unknown category"));
 }
+
+#[test]
+fn a_folder_with_no_compose_file_is_not_all_checks_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty/notes.yaml", "services: {}\n");
+    write(dir.path(), "full/compose.yaml", CLEAN);
+    let empty = dir.path().join("empty");
+    let out = composeguard()
+        .arg("check")
+        .arg(&empty)
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains("All checks passed"), "{stdout}");
+    assert!(!stderr.contains("All checks passed"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {}: no compose file found (looked for compose.yaml, compose.yml, \
+             docker-compose.yaml, docker-compose.yml",
+            empty.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("No compose files found.\n"), "{stderr}");
+    // Every format: the report is empty, the warning is on stderr.
+    for format in ["json", "sarif", "github", "concise"] {
+        let out = composeguard()
+            .args(["check", "--output-format", format])
+            .arg(&empty)
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.ends_with("No compose files found.\n"),
+            "{format}: {stderr}"
+        );
+    }
+    // The config's include names are listed too.
+    write(
+        dir.path(),
+        "empty/composeguard.toml",
+        "include = [\"*.stack.yml\"]\n",
+    );
+    let out = composeguard()
+        .arg("check")
+        .arg(&empty)
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("and the config's include \"*.stack.yml\""),
+        "{stderr}"
+    );
+    // With a folder that has one, the empty one is named and the run is summed up as usual.
+    let out = composeguard()
+        .arg("check")
+        .arg(&empty)
+        .arg(dir.path().join("full"))
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no compose file found"), "{stderr}");
+    assert!(!stderr.contains("No compose files found"), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("All checks passed"),
+        "{stderr}"
+    );
+    // A missing path is an error, not a warning.
+    let out = composeguard()
+        .arg("check")
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("No compose files found"), "{stderr}");
+}
