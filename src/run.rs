@@ -34,6 +34,16 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
+    /// Where the report goes: stdout, or stderr with `--diff` (stdout is then the patch
+    /// alone, for `git apply` and `patch -p1`).
+    fn report_out(&mut self, diff: bool) -> &mut dyn Write {
+        if diff {
+            &mut *self.stderr
+        } else {
+            &mut *self.stdout
+        }
+    }
+
     pub fn real<'a>(
         stdin: &'a mut dyn Read,
         stdout: &'a mut dyn Write,
@@ -315,6 +325,9 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
         // Format-on-save: the whole document on stdout, findings on stderr.
         let _ = io.stdout.write_all(output.as_bytes());
         let _ = io.stderr.write_all(rendered.as_bytes());
+    } else if args.diff {
+        // The patch alone on stdout.
+        let _ = io.stderr.write_all(rendered.as_bytes());
     } else {
         let _ = io.stdout.write_all(rendered.as_bytes());
     }
@@ -341,7 +354,16 @@ fn count(tally: &mut Tally, diagnostics: &[crate::diagnostic::Diagnostic], fail_
 fn exit_code(tally: &Tally, args: &CheckArgs) -> i32 {
     if tally.errors > 0 {
         EXIT_ERROR
-    } else if !args.exit_zero && (tally.failing > 0 || (args.diff && tally.changed_files > 0)) {
+    } else if args.exit_zero {
+        EXIT_CLEAN
+    } else if args.diff {
+        // As ruff's --diff: 1 when there is a diff, whatever findings are left.
+        if tally.changed_files > 0 {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        }
+    } else if tally.failing > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -402,12 +424,12 @@ fn emit_report(
                 tally.errors += 1;
             }
             let _ = io
-                .stdout
+                .report_out(args.diff)
                 .write_all(render(reports, OutputFormat::Human, color).as_bytes());
         }
         None => {
             let _ = io
-                .stdout
+                .report_out(args.diff)
                 .write_all(render(reports, args.output_format, color).as_bytes());
         }
     }

@@ -674,3 +674,127 @@ fn a_folder_with_no_compose_file_is_not_all_checks_passed() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("No compose files found"), "{stderr}");
 }
+
+/// Runs a program in a folder; its stdout when it succeeds, else panics with its output.
+fn run_ok(dir: &Path, program: &str, args: &[&str], stdin: Option<&[u8]>) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn diff_prints_a_patch_that_git_apply_and_patch_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    // A fix in two files, and a finding the fix leaves (a non-sensitive service's port).
+    let left = "  app:\n    image: example/app:1\n    ports:\n      - \"8080:8080\"\n";
+    write(repo, "a/compose.yaml", &format!("{EXPOSED}{left}"));
+    write(repo, "b/compose.yaml", EXPOSED);
+    run_ok(repo, "git", &["init", "-q"], None);
+    run_ok(repo, "git", &["add", "."], None);
+    run_ok(
+        repo,
+        "git",
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "start",
+        ],
+        None,
+    );
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let patch = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(patch.starts_with("--- a/a/compose.yaml\n"), "{patch}");
+    assert_eq!(patch.matches("\n+++ b/").count(), 2, "{patch}");
+    assert!(
+        patch.lines().all(|l| ["--- ", "+++ ", "@@ ", " ", "-", "+"]
+            .iter()
+            .any(|p| l.starts_with(p))),
+        "stdout is the patch alone:\n{patch}"
+    );
+    // The findings and the summary are on stderr.
+    assert!(stderr.contains("port-exposed-all-interfaces"), "{stderr}");
+    assert!(stderr.contains("Found "), "{stderr}");
+    std::fs::write(repo.join("fix.patch"), &patch).unwrap();
+    run_ok(repo, "git", &["apply", "--check", "fix.patch"], None);
+    run_ok(repo, "patch", &["-p1", "--dry-run"], Some(patch.as_bytes()));
+    run_ok(repo, "git", &["apply", "fix.patch"], None);
+    // Applied, it is what --fix writes; nothing is left to change: exit 0 although a
+    // warning remains, and an empty stdout.
+    assert_eq!(
+        std::fs::read_to_string(repo.join("b/compose.yaml")).unwrap(),
+        EXPOSED.replace("\"5432:5432\"", "\"127.0.0.1:5432:5432\"")
+    );
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("port-exposed-all-interfaces"),
+        "the finding left is still shown, on stderr"
+    );
+
+    // A machine format: the report on stderr too.
+    write(repo, "b/compose.yaml", EXPOSED);
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff", "--output-format", "json", "b"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(patch.starts_with("--- a/b/compose.yaml\n"), "{patch}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(report.is_array() || report.is_object(), "{report}");
+
+    // From stdin: the patch alone too.
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff", "--stdin-filename", "b/compose.yaml", "-"])
+        .write_stdin(EXPOSED)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(patch.starts_with("--- a/b/compose.yaml\n"), "{patch}");
+    std::fs::write(repo.join("stdin.patch"), &patch).unwrap();
+    run_ok(repo, "git", &["apply", "--check", "stdin.patch"], None);
+}

@@ -252,10 +252,10 @@ pub(super) fn check_paths(
                     reports.push(report);
                 } else if let Some(text) = file.rendered.filter(|_| report.diagnostics.len() == all)
                 {
-                    let _ = io.stdout.write_all(text.as_bytes());
+                    let _ = io.report_out(args.diff).write_all(text.as_bytes());
                 } else {
                     let text = render(std::slice::from_ref(&report), args.output_format, color);
-                    let _ = io.stdout.write_all(text.as_bytes());
+                    let _ = io.report_out(args.diff).write_all(text.as_bytes());
                 }
             }
         },
@@ -281,11 +281,14 @@ pub(super) fn check_paths(
         super::emit_report(args, &reports, color, io, &mut tally);
     }
     if !diffs.is_empty() {
-        // A machine-readable report owns stdout: the diff goes to stderr then.
-        if matches!(
-            args.output_format,
-            OutputFormat::Human | OutputFormat::Concise
-        ) {
+        // With --diff, stdout is the patch alone (the report went to stderr). With --fix, a
+        // machine-readable report owns stdout: the diff goes to stderr then.
+        if args.diff
+            || matches!(
+                args.output_format,
+                OutputFormat::Human | OutputFormat::Concise
+            )
+        {
             let _ = io.stdout.write_all(diffs.as_bytes());
         } else {
             let _ = io.stderr.write_all(diffs.as_bytes());
@@ -302,7 +305,9 @@ pub(super) fn check_paths(
         // would pass forever). A warning, exit 0, as ruff does; the Action fails on it.
         let _ = io.stderr.write_all(NO_COMPOSE_FILES.as_bytes());
     } else if args.output_format == OutputFormat::Human {
-        let _ = io.stdout.write_all(super::summary(&tally, args).as_bytes());
+        let _ = io
+            .report_out(args.diff)
+            .write_all(super::summary(&tally, args).as_bytes());
     }
     super::exit_code(&tally, args)
 }
