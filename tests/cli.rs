@@ -798,3 +798,63 @@ fn diff_prints_a_patch_that_git_apply_and_patch_accept() {
     std::fs::write(repo.join("stdin.patch"), &patch).unwrap();
     run_ok(repo, "git", &["apply", "--check", "stdin.patch"], None);
 }
+
+/// The help of every finding on `file`, by rule, from the JSON report.
+fn helps(file: &Path) -> Vec<(String, String)> {
+    let out = composeguard()
+        .args(["check", "--output-format", "json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report
+        .as_array()
+        .or_else(|| report["findings"].as_array())
+        .unwrap_or_else(|| panic!("{report}"));
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["help"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn udp_ports_keep_their_protocol_and_are_not_sent_through_ssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  dns:\n    image: example/dns:1\n    ports:\n      - \"53:53/udp\"\n      - \"8053:53\"\n      - target: 5353\n        published: \"5353\"\n        protocol: udp\n",
+    );
+    let helps: Vec<String> = helps(&file)
+        .into_iter()
+        .filter(|(rule, _)| rule == "port-exposed-all-interfaces")
+        .map(|(_, help)| help)
+        .collect();
+    assert_eq!(helps.len(), 3, "{helps:#?}");
+    let (udp, tcp, long_udp) = (&helps[0], &helps[1], &helps[2]);
+    assert!(udp.contains("(\"127.0.0.1:53:53/udp\")"), "{udp}");
+    assert!(!udp.contains("\"127.0.0.1:53:53\""), "{udp}");
+    assert!(!udp.contains("ssh"), "SSH forwards TCP only: {udp}");
+    assert!(udp.contains("\"10.8.0.1:53:53/udp\""), "{udp}");
+    assert!(udp.contains("WireGuard"), "{udp}");
+    assert!(
+        udp.contains(
+            "DOCKER-USER chain (ufw does not see published ports): iptables -I DOCKER-USER -p udp -m conntrack --ctorigdstport 53 --ctdir ORIGINAL"
+        ),
+        "{udp}"
+    );
+    // TCP: the tunnel as before.
+    assert!(
+        tcp.contains("(\"127.0.0.1:8053:53\") and reach it through an SSH tunnel: ssh -N -L "),
+        "{tcp}"
+    );
+    // Long syntax: the protocol stays in the mapping; no tunnel either.
+    assert!(long_udp.contains("host_ip: \"127.0.0.1\""), "{long_udp}");
+    assert!(!long_udp.contains("ssh"), "{long_udp}");
+    assert!(long_udp.contains("--ctorigdstport 5353 "), "{long_udp}");
+}
