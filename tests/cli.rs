@@ -858,3 +858,133 @@ fn udp_ports_keep_their_protocol_and_are_not_sent_through_ssh() {
     assert!(!long_udp.contains("ssh"), "{long_udp}");
     assert!(long_udp.contains("--ctorigdstport 5353 "), "{long_udp}");
 }
+
+#[test]
+fn config_prints_a_configuration_that_reads_back_with_the_same_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = format!(
+        "{EXPOSED}  app:\n    image: example/app:latest\n    privileged: true\n    ports:\n      - \"8080:8080\"\n      - \"53:53/udp\"\n  ledger:\n    image: acme/ledgerdb-fork:2\n    ports:\n      - \"7070:7070\"\n  # composeguard: ignore[privileged]\n  edge:\n    image: example/edge:1\n    ports:\n      - \"10.0.0.3:80:80\"\n"
+    );
+    let findings = |folder: &Path, extra: &[&str]| -> String {
+        let out = composeguard()
+            .current_dir(folder)
+            .args(["check", "--output-format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let config = |folder: &Path| -> String {
+        let out = composeguard()
+            .current_dir(folder)
+            .arg("config")
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    // No config: the printout of the defaults, saved, changes nothing.
+    let defaults = dir.path().join("defaults");
+    write(&defaults, "compose.yaml", &compose);
+    let printed = config(&defaults);
+    assert!(
+        printed.contains("\nselect = [\"invalid-compose\", "),
+        "{printed}"
+    );
+    assert!(!printed.contains("enabled-rules"), "{printed}");
+    assert!(
+        printed.contains("# default\nfail-on = \"warning\"\n"),
+        "{printed}"
+    );
+    let expected = findings(&defaults, &["--isolated"]);
+    assert!(expected.contains("sensitive-port-exposed"), "{expected}");
+    write(&defaults, "composeguard.toml", &printed);
+    assert_eq!(findings(&defaults, &[]), expected);
+
+    // A config that sets every key: printed, saved beside a copy of the project, the same
+    // findings as the original.
+    let custom = dir.path().join("custom");
+    write(&custom, "compose.yaml", &compose);
+    write(&custom, "dev/compose.yaml", EXPOSED);
+    write(
+        &custom,
+        "composeguard.toml",
+        r#"select = ["exposure", "hardening"]
+extend-select = ["image-unpinned-tag", "wildcard-bind"]
+ignore = ["runs-as-root"]
+fail-on = "error"
+bind-address = "10.0.0.2"
+trusted-networks = ["10.0.0.0/24"]
+exclude = ["vendor/**"]
+include = ["*.stack.yml"]
+public-services = ["edge"]
+public-images = ["example/web"]
+
+[severity]
+port-exposed-all-interfaces = "error"
+
+[per-file-ignores]
+"dev/**" = ["sensitive-port-exposed"]
+
+[sensitive]
+images = [{ pattern = "myorg/ledger", category = "database" }]
+ports = [7000]
+
+[[sensitive.products]]
+name = "Ledger DB"
+category = "database"
+ports = [7070]
+tokens = ["ledgerdb"]
+
+[suppressions]
+require-reason = false
+report-unused = false
+"#,
+    );
+    write(&custom, "other.stack.yml", EXPOSED);
+    let printed = config(&custom);
+    let file = custom.join("composeguard.toml").display().to_string();
+    assert!(
+        printed.contains(&format!("# from {file}\nfail-on = \"error\"\n")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!(
+            "# the rules that run: select = [\"exposure\", \"hardening\"] in {file}, plus \
+             extend-select = [\"image-unpinned-tag\", \"wildcard-bind\"], minus ignore = \
+             [\"runs-as-root\"]\nselect = ["
+        )),
+        "{printed}"
+    );
+    assert!(printed.contains("\n[[sensitive.products]]\n"), "{printed}");
+    let expected = findings(&custom, &[]);
+    assert!(expected.contains("Ledger DB"), "{expected}");
+    let copy = dir.path().join("copy");
+    write(&copy, "compose.yaml", &compose);
+    write(&copy, "dev/compose.yaml", EXPOSED);
+    write(&copy, "other.stack.yml", EXPOSED);
+    write(&copy, "composeguard.toml", &printed);
+    assert_eq!(findings(&copy, &[]), expected);
+    // Printed again from the copy, it is the same but for the file's name and the origin
+    // of `select` (now the list itself).
+    let without_origin = |text: &str| -> String {
+        text.lines()
+            .filter(|l| !l.starts_with("# the rules that run: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        without_origin(&config(&copy)),
+        without_origin(
+            &printed.replace(&file, &copy.join("composeguard.toml").display().to_string())
+        )
+    );
+}
