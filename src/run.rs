@@ -407,12 +407,17 @@ fn summary(tally: &Tally, args: &CheckArgs) -> String {
 fn emit_report(
     args: &CheckArgs,
     reports: &[FileReport],
+    nothing_checked: bool,
     color: bool,
     io: &mut Io,
     tally: &mut Tally,
 ) {
     if args.output_format == OutputFormat::Github
-        && let Err(e) = crate::report::github::append_step_summary(reports)
+        && let Err(e) = if nothing_checked {
+            crate::report::github::append_no_files_summary()
+        } else {
+            crate::report::github::append_step_summary(reports)
+        }
     {
         let _ = writeln!(io.stderr, "error: $GITHUB_STEP_SUMMARY: {e}");
     }

@@ -712,6 +712,13 @@ fn no_compose_file_fails_unless_allowed() {
     );
     assert_eq!(runner.output("check", "exit-code"), Some("0"), "{log}");
     assert_eq!(runner.output("check", "no-files"), Some("true"), "{log}");
+    // The job summary says so too, not "no findings".
+    let summary = std::fs::read_to_string(&runner.summary).unwrap();
+    assert!(
+        summary.contains("No compose files found: nothing was checked."),
+        "{summary}"
+    );
+    assert!(!summary.contains("No findings"), "{summary}");
     let result = runner.step("Result");
     assert!(result.ran && result.code == 1, "{log}");
     assert!(

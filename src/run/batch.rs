@@ -276,9 +276,11 @@ pub(super) fn check_paths(
         tally.fixed += fixes;
         diffs.push_str(&diff);
     }
+    let coverage = std::mem::take(&mut *coverage.lock().unwrap_or_else(|e| e.into_inner()));
+    let nothing_checked = coverage.files == 0 && tally.errors == 0;
     // After --fix only the findings left are shown, against the fixed text.
     if !run.streaming {
-        super::emit_report(args, &reports, color, io, &mut tally);
+        super::emit_report(args, &reports, nothing_checked, color, io, &mut tally);
     }
     if !diffs.is_empty() {
         // With --diff, stdout is the patch alone (the report went to stderr). With --fix, a
@@ -294,13 +296,12 @@ pub(super) fn check_paths(
             let _ = io.stderr.write_all(diffs.as_bytes());
         }
     }
-    let coverage = std::mem::take(&mut *coverage.lock().unwrap_or_else(|e| e.into_inner()));
     for (root, include) in &coverage.empty {
         let _ = io
             .stderr
             .write_all(no_compose_file_warning(root, include).as_bytes());
     }
-    if coverage.files == 0 && tally.errors == 0 {
+    if nothing_checked {
         // Nothing was checked: not "All checks passed" (a CI job pointed at the wrong folder
         // would pass forever). A warning, exit 0, as ruff does; the Action fails on it.
         let _ = io.stderr.write_all(NO_COMPOSE_FILES.as_bytes());
