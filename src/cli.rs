@@ -70,7 +70,8 @@ pub struct CheckArgs {
     /// Apply fixes to the files and print a diff of what changed.
     #[arg(long)]
     pub fix: bool,
-    /// Print the diff of the fixes and write nothing (exit 1 when something would change).
+    /// Print the fixes as a unified diff on stdout (a patch for `git apply` or `patch -p1`),
+    /// the findings on stderr, and write nothing (exit 1 when something would change).
     #[arg(long, conflicts_with = "fix")]
     pub diff: bool,
     /// Also apply fixes that may change what the author meant.

@@ -498,24 +498,67 @@ impl Config {
             .unwrap_or(file)
     }
 
-    /// The resolved configuration as TOML (`composeguard config`).
+    /// The resolved configuration as a valid `composeguard.toml` (`composeguard config`):
+    /// every key as the reader spells it, the rules that run as `select`, and where each
+    /// value came from in a comment above it. Read back, it gives the same findings.
     pub fn to_toml(&self) -> String {
+        let file_name = self
+            .path
+            .as_ref()
+            .map(|p| crate::discover::normalise(p).display().to_string())
+            .unwrap_or_default();
+        // Where a value came from: the config file when it sets the key, else the default.
+        let from = |set: bool| {
+            if set {
+                format!("# from {file_name}\n")
+            } else {
+                "# default\n".to_string()
+            }
+        };
+        let names = |list: &[Spanned<String>]| -> String {
+            list.iter()
+                .map(|s| lit(s.get_ref()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = String::new();
+        out.push_str(
+            "# composeguard's resolved configuration, as composeguard.toml reads it\n\
+             # (`composeguard config > composeguard.toml` gives the same findings).\n",
+        );
+        match &self.path {
+            Some(_) => out.push_str(&format!("# config file: {file_name}\n")),
+            None => out.push_str("# config file: none (defaults)\n"),
+        }
+
         let enabled: Vec<&str> = crate::rules::RULES
             .iter()
             .filter(|r| self.is_enabled(&r.meta))
             .map(|r| r.meta.id)
             .collect();
-        let mut out = String::new();
+        let mut origin = match &self.file.select {
+            Some(select) => format!("select = [{}] in {file_name}", names(select)),
+            None => "the default set".to_string(),
+        };
+        if !self.file.extend_select.is_empty() {
+            origin.push_str(&format!(
+                ", plus extend-select = [{}]",
+                names(&self.file.extend_select)
+            ));
+        }
+        if !self.file.ignore.is_empty() {
+            origin.push_str(&format!(", minus ignore = [{}]", names(&self.file.ignore)));
+        }
         out.push_str(&format!(
-            "# config file: {}\n",
-            self.path
-                .as_ref()
-                .map_or("none (defaults)".to_string(), |p| p.display().to_string())
+            "\n# the rules that run: {origin}\nselect = {}\n",
+            lit(&enabled)
         ));
-        out.push_str(&format!("fail-on = {:?}\n", self.fail_on.as_str()));
+        out.push_str(&from(self.file.fail_on.is_some()));
+        out.push_str(&format!("fail-on = {}\n", lit(self.fail_on.as_str())));
+        out.push_str(&from(self.file.bind_address.is_some()));
         out.push_str(&format!(
-            "bind-address = {:?}\n",
-            self.settings.bind_address
+            "bind-address = {}\n",
+            lit(&self.settings.bind_address)
         ));
         let trusted: Vec<String> = self
             .settings
@@ -524,36 +567,62 @@ impl Config {
             .iter()
             .map(ToString::to_string)
             .collect();
-        out.push_str(&format!("trusted-networks = {trusted:?}\n"));
-        out.push_str(&format!("enabled-rules = {enabled:?}\n"));
+        if self.file.trusted_networks.is_some() {
+            out.push_str(&from(true));
+        } else {
+            out.push_str("# default (the private and link-local ranges)\n");
+        }
+        out.push_str(&format!("trusted-networks = {}\n", lit(&trusted)));
+        let relative = if self.path.is_some() {
+            " (relative to its folder)"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "public-services = {:?}\n",
-            self.settings.public_services
+            "{}exclude = {}\n",
+            from(!self.file.exclude.is_empty()).replace('\n', &format!("{relative}\n")),
+            lit(&self.file.exclude)
         ));
         out.push_str(&format!(
-            "public-images = {:?}\n",
-            self.settings.public_images
+            "{}include = {}\n",
+            from(!self.file.include.is_empty()),
+            lit(&self.file.include)
         ));
         out.push_str(&format!(
-            "exclude = {:?}\ninclude = {:?}\n",
-            self.file.exclude, self.file.include
+            "{}public-services = {}\n",
+            from(!self.settings.public_services.is_empty()),
+            lit(&self.settings.public_services)
+        ));
+        out.push_str(&format!(
+            "{}public-images = {}\n",
+            from(!self.settings.public_images.is_empty()),
+            lit(&self.settings.public_images)
         ));
         if !self.file.severity.is_empty() {
-            out.push_str("\n[severity]\n");
+            out.push_str(&format!(
+                "\n# from {file_name}; the other rules have their own severity\n[severity]\n"
+            ));
             for (k, v) in &self.file.severity {
-                out.push_str(&format!("{:?} = {:?}\n", k.get_ref(), v.as_str()));
+                out.push_str(&format!("{} = {}\n", lit(k.get_ref()), lit(v.as_str())));
             }
         }
         if !self.file.per_file_ignores.is_empty() {
-            out.push_str("\n[per-file-ignores]\n");
+            out.push_str(&format!(
+                "\n# from {file_name} (globs relative to its folder)\n[per-file-ignores]\n"
+            ));
             for (k, v) in &self.file.per_file_ignores {
                 let rules: Vec<&String> = v.iter().map(|s| s.get_ref()).collect();
-                out.push_str(&format!("{k:?} = {rules:?}\n"));
+                out.push_str(&format!("{} = {}\n", lit(k), lit(&rules)));
             }
         }
+        let suppressions = &self.file.suppressions;
+        let default = SuppressionConfig::default();
         out.push_str(&format!(
-            "\n[suppressions]\nrequire-reason = {}\nreport-unused = {}\n",
-            self.file.suppressions.require_reason, self.file.suppressions.report_unused
+            "\n[suppressions]\n{}require-reason = {}\n{}report-unused = {}\n",
+            from(suppressions.require_reason != default.require_reason),
+            suppressions.require_reason,
+            from(suppressions.report_unused != default.report_unused),
+            suppressions.report_unused
         ));
         let sensitive = &self.file.sensitive;
         if !(sensitive.images.is_empty()
@@ -565,7 +634,9 @@ impl Config {
                 sensitive: &'a SensitiveConfig,
             }
             if let Ok(text) = toml::to_string(&Section { sensitive }) {
-                out.push('\n');
+                out.push_str(&format!(
+                    "\n# from {file_name}: added to the built-in catalogue\n"
+                ));
                 out.push_str(&text);
             }
         }
@@ -575,6 +646,13 @@ impl Config {
         ));
         out
     }
+}
+
+/// A value as TOML writes it (`"a"`, `["a", "b"]`), escapes included.
+fn lit<T: Serialize + ?Sized>(value: &T) -> String {
+    toml::Value::try_from(value)
+        .map(|v| v.to_string())
+        .unwrap_or_default()
 }
 
 /// `all`, a rule id or a category.

@@ -34,6 +34,16 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
+    /// Where the report goes: stdout, or stderr with `--diff` (stdout is then the patch
+    /// alone, for `git apply` and `patch -p1`).
+    fn report_out(&mut self, diff: bool) -> &mut dyn Write {
+        if diff {
+            &mut *self.stderr
+        } else {
+            &mut *self.stdout
+        }
+    }
+
     pub fn real<'a>(
         stdin: &'a mut dyn Read,
         stdout: &'a mut dyn Write,
@@ -315,6 +325,9 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
         // Format-on-save: the whole document on stdout, findings on stderr.
         let _ = io.stdout.write_all(output.as_bytes());
         let _ = io.stderr.write_all(rendered.as_bytes());
+    } else if args.diff {
+        // The patch alone on stdout.
+        let _ = io.stderr.write_all(rendered.as_bytes());
     } else {
         let _ = io.stdout.write_all(rendered.as_bytes());
     }
@@ -341,7 +354,16 @@ fn count(tally: &mut Tally, diagnostics: &[crate::diagnostic::Diagnostic], fail_
 fn exit_code(tally: &Tally, args: &CheckArgs) -> i32 {
     if tally.errors > 0 {
         EXIT_ERROR
-    } else if !args.exit_zero && (tally.failing > 0 || (args.diff && tally.changed_files > 0)) {
+    } else if args.exit_zero {
+        EXIT_CLEAN
+    } else if args.diff {
+        // As ruff's --diff: 1 when there is a diff, whatever findings are left.
+        if tally.changed_files > 0 {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
+        }
+    } else if tally.failing > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -385,12 +407,17 @@ fn summary(tally: &Tally, args: &CheckArgs) -> String {
 fn emit_report(
     args: &CheckArgs,
     reports: &[FileReport],
+    nothing_checked: bool,
     color: bool,
     io: &mut Io,
     tally: &mut Tally,
 ) {
     if args.output_format == OutputFormat::Github
-        && let Err(e) = crate::report::github::append_step_summary(reports)
+        && let Err(e) = if nothing_checked {
+            crate::report::github::append_no_files_summary()
+        } else {
+            crate::report::github::append_step_summary(reports)
+        }
     {
         let _ = writeln!(io.stderr, "error: $GITHUB_STEP_SUMMARY: {e}");
     }
@@ -402,12 +429,12 @@ fn emit_report(
                 tally.errors += 1;
             }
             let _ = io
-                .stdout
+                .report_out(args.diff)
                 .write_all(render(reports, OutputFormat::Human, color).as_bytes());
         }
         None => {
             let _ = io
-                .stdout
+                .report_out(args.diff)
                 .write_all(render(reports, args.output_format, color).as_bytes());
         }
     }

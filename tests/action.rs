@@ -698,6 +698,64 @@ fn args_with_fix_rewrite_the_file_and_pass() {
     assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
 }
 
+#[test]
+fn no_compose_file_fails_unless_allowed() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(scratch.path(), &[("install", "source")]);
+    runner.write("deploy/notes.yaml", "services: {}\n");
+    runner.run_action(&prebuilt);
+    let log = runner.transcript();
+    let check = runner.step("Check");
+    assert!(
+        check.stderr.ends_with("No compose files found.\n"),
+        "composeguard's warning is shown:\n{log}"
+    );
+    assert_eq!(runner.output("check", "exit-code"), Some("0"), "{log}");
+    assert_eq!(runner.output("check", "no-files"), Some("true"), "{log}");
+    // The job summary says so too, not "no findings".
+    let summary = std::fs::read_to_string(&runner.summary).unwrap();
+    assert!(
+        summary.contains("No compose files found: nothing was checked."),
+        "{summary}"
+    );
+    assert!(!summary.contains("No findings"), "{summary}");
+    let result = runner.step("Result");
+    assert!(result.ran && result.code == 1, "{log}");
+    assert!(
+        result
+            .stdout
+            .contains("::error title=composeguard::no compose file was checked"),
+        "{log}"
+    );
+    assert!(runner.failed);
+
+    // Allowed: a warning, and the job passes.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(
+        scratch.path(),
+        &[("install", "source"), ("allow-no-files", "true")],
+    );
+    runner.run_action(&prebuilt);
+    let log = runner.transcript();
+    assert!(!runner.failed, "{log}");
+    assert!(
+        runner
+            .step("Result")
+            .stdout
+            .contains("::warning title=composeguard::no compose file was checked"),
+        "{log}"
+    );
+
+    // A compose file in the workspace: no such output, findings decide as before.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(scratch.path(), &[("install", "source")]);
+    runner.write("compose.yaml", CLEAN);
+    runner.run_action(&prebuilt);
+    let log = runner.transcript();
+    assert_eq!(runner.output("check", "no-files"), None, "{log}");
+    assert!(!runner.failed, "{log}");
+}
+
 // ---------------------------------------------------------------------------------------
 // The download of a release, against a fake curl
 
@@ -1153,6 +1211,7 @@ fn scripts_take_inputs_from_env_only_and_outputs_are_wired() {
     assert_eq!(inputs["working-directory"], ".");
     assert_eq!(inputs["fail-on"], "warning");
     assert_eq!(inputs["sarif-file"], "");
+    assert_eq!(inputs["allow-no-files"], "false");
 }
 
 #[test]

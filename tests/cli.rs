@@ -586,3 +586,405 @@ fn catalogue_lists_the_entries_with_the_configurations_products() {
         .code(2)
         .stderr(predicates::str::contains("unknown category"));
 }
+
+#[test]
+fn a_folder_with_no_compose_file_is_not_all_checks_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty/notes.yaml", "services: {}\n");
+    write(dir.path(), "full/compose.yaml", CLEAN);
+    let empty = dir.path().join("empty");
+    let out = composeguard()
+        .arg("check")
+        .arg(&empty)
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains("All checks passed"), "{stdout}");
+    assert!(!stderr.contains("All checks passed"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {}: no compose file found (looked for compose.yaml, compose.yml, \
+             docker-compose.yaml, docker-compose.yml",
+            empty.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("No compose files found.\n"), "{stderr}");
+    // Every format: the report is empty, the warning is on stderr.
+    for format in ["json", "sarif", "github", "concise"] {
+        let out = composeguard()
+            .args(["check", "--output-format", format])
+            .arg(&empty)
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.ends_with("No compose files found.\n"),
+            "{format}: {stderr}"
+        );
+    }
+    // The config's include names are listed too.
+    write(
+        dir.path(),
+        "empty/composeguard.toml",
+        "include = [\"*.stack.yml\"]\n",
+    );
+    let out = composeguard()
+        .arg("check")
+        .arg(&empty)
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("and the config's include \"*.stack.yml\""),
+        "{stderr}"
+    );
+    // With a folder that has one, the empty one is named and the run is summed up as usual.
+    let out = composeguard()
+        .arg("check")
+        .arg(&empty)
+        .arg(dir.path().join("full"))
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no compose file found"), "{stderr}");
+    assert!(!stderr.contains("No compose files found"), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("All checks passed"),
+        "{stderr}"
+    );
+    // A missing path is an error, not a warning.
+    let out = composeguard()
+        .arg("check")
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("No compose files found"), "{stderr}");
+}
+
+/// Runs a program in a folder; its stdout when it succeeds, else panics with its output.
+fn run_ok(dir: &Path, program: &str, args: &[&str], stdin: Option<&[u8]>) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or_default()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn diff_prints_a_patch_that_git_apply_and_patch_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    // A fix in two files, and a finding the fix leaves (a non-sensitive service's port).
+    let left = "  app:\n    image: example/app:1\n    ports:\n      - \"8080:8080\"\n";
+    write(repo, "a/compose.yaml", &format!("{EXPOSED}{left}"));
+    write(repo, "b/compose.yaml", EXPOSED);
+    run_ok(repo, "git", &["init", "-q"], None);
+    run_ok(repo, "git", &["add", "."], None);
+    run_ok(
+        repo,
+        "git",
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "start",
+        ],
+        None,
+    );
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let patch = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(patch.starts_with("--- a/a/compose.yaml\n"), "{patch}");
+    assert_eq!(patch.matches("\n+++ b/").count(), 2, "{patch}");
+    assert!(
+        patch.lines().all(|l| ["--- ", "+++ ", "@@ ", " ", "-", "+"]
+            .iter()
+            .any(|p| l.starts_with(p))),
+        "stdout is the patch alone:\n{patch}"
+    );
+    // The findings and the summary are on stderr.
+    assert!(stderr.contains("port-exposed-all-interfaces"), "{stderr}");
+    assert!(stderr.contains("Found "), "{stderr}");
+    std::fs::write(repo.join("fix.patch"), &patch).unwrap();
+    run_ok(repo, "git", &["apply", "--check", "fix.patch"], None);
+    run_ok(repo, "patch", &["-p1", "--dry-run"], Some(patch.as_bytes()));
+    run_ok(repo, "git", &["apply", "fix.patch"], None);
+    // Applied, it is what --fix writes; nothing is left to change: exit 0 although a
+    // warning remains, and an empty stdout.
+    assert_eq!(
+        std::fs::read_to_string(repo.join("b/compose.yaml")).unwrap(),
+        EXPOSED.replace("\"5432:5432\"", "\"127.0.0.1:5432:5432\"")
+    );
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("port-exposed-all-interfaces"),
+        "the finding left is still shown, on stderr"
+    );
+
+    // A machine format: the report on stderr too.
+    write(repo, "b/compose.yaml", EXPOSED);
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff", "--output-format", "json", "b"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(patch.starts_with("--- a/b/compose.yaml\n"), "{patch}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(report.is_array() || report.is_object(), "{report}");
+
+    // From stdin: the patch alone too.
+    let out = composeguard()
+        .current_dir(repo)
+        .args(["check", "--diff", "--stdin-filename", "b/compose.yaml", "-"])
+        .write_stdin(EXPOSED)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(patch.starts_with("--- a/b/compose.yaml\n"), "{patch}");
+    std::fs::write(repo.join("stdin.patch"), &patch).unwrap();
+    run_ok(repo, "git", &["apply", "--check", "stdin.patch"], None);
+}
+
+/// The help of every finding on `file`, by rule, from the JSON report.
+fn helps(file: &Path) -> Vec<(String, String)> {
+    let out = composeguard()
+        .args(["check", "--output-format", "json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report
+        .as_array()
+        .or_else(|| report["findings"].as_array())
+        .unwrap_or_else(|| panic!("{report}"));
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["help"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn udp_ports_keep_their_protocol_and_are_not_sent_through_ssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  dns:\n    image: example/dns:1\n    ports:\n      - \"53:53/udp\"\n      - \"8053:53\"\n      - target: 5353\n        published: \"5353\"\n        protocol: udp\n",
+    );
+    let helps: Vec<String> = helps(&file)
+        .into_iter()
+        .filter(|(rule, _)| rule == "port-exposed-all-interfaces")
+        .map(|(_, help)| help)
+        .collect();
+    assert_eq!(helps.len(), 3, "{helps:#?}");
+    let (udp, tcp, long_udp) = (&helps[0], &helps[1], &helps[2]);
+    assert!(udp.contains("(\"127.0.0.1:53:53/udp\")"), "{udp}");
+    assert!(!udp.contains("\"127.0.0.1:53:53\""), "{udp}");
+    assert!(!udp.contains("ssh"), "SSH forwards TCP only: {udp}");
+    assert!(udp.contains("\"10.8.0.1:53:53/udp\""), "{udp}");
+    assert!(udp.contains("WireGuard"), "{udp}");
+    assert!(
+        udp.contains(
+            "DOCKER-USER chain (ufw does not see published ports): iptables -I DOCKER-USER -p udp -m conntrack --ctorigdstport 53 --ctdir ORIGINAL"
+        ),
+        "{udp}"
+    );
+    // TCP: the tunnel as before.
+    assert!(
+        tcp.contains("(\"127.0.0.1:8053:53\") and reach it through an SSH tunnel: ssh -N -L "),
+        "{tcp}"
+    );
+    // Long syntax: the protocol stays in the mapping; no tunnel either.
+    assert!(long_udp.contains("host_ip: \"127.0.0.1\""), "{long_udp}");
+    assert!(!long_udp.contains("ssh"), "{long_udp}");
+    assert!(long_udp.contains("--ctorigdstport 5353 "), "{long_udp}");
+}
+
+#[test]
+fn config_prints_a_configuration_that_reads_back_with_the_same_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = format!(
+        "{EXPOSED}  app:\n    image: example/app:latest\n    privileged: true\n    ports:\n      - \"8080:8080\"\n      - \"53:53/udp\"\n  ledger:\n    image: acme/ledgerdb-fork:2\n    ports:\n      - \"7070:7070\"\n  # composeguard: ignore[privileged]\n  edge:\n    image: example/edge:1\n    ports:\n      - \"10.0.0.3:80:80\"\n"
+    );
+    let findings = |folder: &Path, extra: &[&str]| -> String {
+        let out = composeguard()
+            .current_dir(folder)
+            .args(["check", "--output-format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let config = |folder: &Path| -> String {
+        let out = composeguard()
+            .current_dir(folder)
+            .arg("config")
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    // No config: the printout of the defaults, saved, changes nothing.
+    let defaults = dir.path().join("defaults");
+    write(&defaults, "compose.yaml", &compose);
+    let printed = config(&defaults);
+    assert!(
+        printed.contains("\nselect = [\"invalid-compose\", "),
+        "{printed}"
+    );
+    assert!(!printed.contains("enabled-rules"), "{printed}");
+    assert!(
+        printed.contains("# default\nfail-on = \"warning\"\n"),
+        "{printed}"
+    );
+    let expected = findings(&defaults, &["--isolated"]);
+    assert!(expected.contains("sensitive-port-exposed"), "{expected}");
+    write(&defaults, "composeguard.toml", &printed);
+    assert_eq!(findings(&defaults, &[]), expected);
+
+    // A config that sets every key: printed, saved beside a copy of the project, the same
+    // findings as the original.
+    let custom = dir.path().join("custom");
+    write(&custom, "compose.yaml", &compose);
+    write(&custom, "dev/compose.yaml", EXPOSED);
+    write(
+        &custom,
+        "composeguard.toml",
+        r#"select = ["exposure", "hardening"]
+extend-select = ["image-unpinned-tag", "wildcard-bind"]
+ignore = ["runs-as-root"]
+fail-on = "error"
+bind-address = "10.0.0.2"
+trusted-networks = ["10.0.0.0/24"]
+exclude = ["vendor/**"]
+include = ["*.stack.yml"]
+public-services = ["edge"]
+public-images = ["example/web"]
+
+[severity]
+port-exposed-all-interfaces = "error"
+
+[per-file-ignores]
+"dev/**" = ["sensitive-port-exposed"]
+
+[sensitive]
+images = [{ pattern = "myorg/ledger", category = "database" }]
+ports = [7000]
+
+[[sensitive.products]]
+name = "Ledger DB"
+category = "database"
+ports = [7070]
+tokens = ["ledgerdb"]
+
+[suppressions]
+require-reason = false
+report-unused = false
+"#,
+    );
+    write(&custom, "other.stack.yml", EXPOSED);
+    let printed = config(&custom);
+    let file = custom.join("composeguard.toml").display().to_string();
+    assert!(
+        printed.contains(&format!("# from {file}\nfail-on = \"error\"\n")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!(
+            "# the rules that run: select = [\"exposure\", \"hardening\"] in {file}, plus \
+             extend-select = [\"image-unpinned-tag\", \"wildcard-bind\"], minus ignore = \
+             [\"runs-as-root\"]\nselect = ["
+        )),
+        "{printed}"
+    );
+    assert!(printed.contains("\n[[sensitive.products]]\n"), "{printed}");
+    let expected = findings(&custom, &[]);
+    assert!(expected.contains("Ledger DB"), "{expected}");
+    let copy = dir.path().join("copy");
+    write(&copy, "compose.yaml", &compose);
+    write(&copy, "dev/compose.yaml", EXPOSED);
+    write(&copy, "other.stack.yml", EXPOSED);
+    write(&copy, "composeguard.toml", &printed);
+    assert_eq!(findings(&copy, &[]), expected);
+    // Printed again from the copy, it is the same but for the file's name and the origin
+    // of `select` (now the list itself).
+    let without_origin = |text: &str| -> String {
+        text.lines()
+            .filter(|l| !l.starts_with("# the rules that run: "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        without_origin(&config(&copy)),
+        without_origin(
+            &printed.replace(&file, &copy.join("composeguard.toml").display().to_string())
+        )
+    );
+}

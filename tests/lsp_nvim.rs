@@ -2,8 +2,10 @@
 //! `neovim` package) runs `tests/nvim/lsp_e2e.lua`, which opens a compose file, waits for
 //! the diagnostics, applies a quick fix, formats, and writes the buffer's text out.
 //!
-//! Without `nvim` on PATH the test skips with a notice, unless COMPOSEGUARD_REQUIRE_ORACLE=1
-//! (CI), where it fails.
+//! Without `nvim` on PATH the test skips, listed under the harness's summary
+//! (tests/skip_support), unless COMPOSEGUARD_REQUIRE_ORACLE=1 (CI), where it fails.
+
+mod skip_support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -37,12 +39,9 @@ const EXPECTED: &str = r#"services:
 "#;
 
 fn skip_or_fail(why: &str) {
-    if std::env::var("COMPOSEGUARD_REQUIRE_ORACLE").is_ok_and(|v| v == "1") {
-        panic!(
-            "{why} (COMPOSEGUARD_REQUIRE_ORACLE=1; install it with `apt-get install -y neovim`)"
-        );
-    }
-    eprintln!("SKIPPED lsp_nvim: {why} (install it with `apt-get install -y neovim`)");
+    skip_support::skip_or_fail(&format!(
+        "{why} (install it with `apt-get install -y neovim`)"
+    ));
 }
 
 /// `nvim`'s version when it is 0.7 or later.
@@ -137,4 +136,15 @@ fn neovim_applies_a_quick_fix_and_formats() {
     assert_eq!(fixed, EXPECTED);
     // Neovim never saved the buffer: the file on disk is as written.
     assert_eq!(std::fs::read_to_string(&compose).unwrap(), COMPOSE);
+}
+
+#[test]
+fn a_missing_nvim_is_listed_as_a_skip_under_the_summary() {
+    let output = skip_support::run_without_tools("neovim_applies_a_quick_fix_and_formats");
+    let skips = skip_support::listed_skips(&output);
+    assert_eq!(skips.len(), 1, "{output}");
+    assert!(
+        skips[0].starts_with("neovim_applies_a_quick_fix_and_formats: nvim is not available: "),
+        "{output}"
+    );
 }

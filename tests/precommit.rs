@@ -17,8 +17,9 @@
 //! it through PIP_FIND_LINKS, with PIP_NO_INDEX set: nothing comes from PyPI, so the hook ran
 //! the binary built from this checkout, and the root package needs nothing to build.
 //!
-//! Without `git`, `pre-commit` or `maturin` the test skips with a notice, unless
-//! COMPOSEGUARD_REQUIRE_ORACLE is set (CI), where it fails.
+//! Without `git`, `pre-commit` or `maturin` the test skips, listed under the harness's
+//! summary (tests/skip_support), unless COMPOSEGUARD_REQUIRE_ORACLE is set (CI), where it
+//! fails.
 
 mod dist_support;
 
@@ -314,4 +315,15 @@ fn hooks_manifest_matches_compose_file_names() {
             "{name}:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn a_missing_pre_commit_is_listed_as_a_skip_under_the_summary() {
+    use dist_support::skip_support::{listed_skips, run_without_tools};
+    let output = run_without_tools("precommit_hooks_check_then_fix_then_pass");
+    assert_eq!(
+        listed_skips(&output),
+        ["precommit_hooks_check_then_fix_then_pass: `git` is not on PATH (pip install pre-commit)"],
+        "{output}"
+    );
 }

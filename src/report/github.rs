@@ -145,6 +145,19 @@ pub fn append_step_summary(reports: &[FileReport]) -> std::io::Result<bool> {
     Ok(true)
 }
 
+/// The job summary of a run that found no compose file to check (not "no findings").
+pub const NO_FILES_SUMMARY: &str =
+    "## composeguard\n\nNo compose files found: nothing was checked.\n";
+
+/// Appends [`NO_FILES_SUMMARY`] to `$GITHUB_STEP_SUMMARY`, when it is set.
+pub fn append_no_files_summary() -> std::io::Result<bool> {
+    let Some(target) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) else {
+        return Ok(false);
+    };
+    append(Path::new(&target), NO_FILES_SUMMARY)?;
+    Ok(true)
+}
+
 fn append(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut file = std::fs::OpenOptions::new()

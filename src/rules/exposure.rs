@@ -269,13 +269,41 @@ fn describe_port(binding: &PortBinding) -> String {
     }
 }
 
-/// `ssh -N -L 15432:127.0.0.1:5432 user@your-server`: the local port is moved off the
-/// well-known one so it does not clash with a local copy of the same software.
+/// How to reach the port once it is bound to `bind`. TCP: `ssh -N -L
+/// 15432:127.0.0.1:5432 user@your-server` (the local port is moved off the well-known one so
+/// it does not clash with a local copy of the same software). UDP and SCTP: SSH forwards TCP
+/// only, so a VPN interface's address or a `DOCKER-USER` rule instead.
 pub fn tunnel_hint(binding: &PortBinding, bind: &str) -> String {
     let remote = binding
         .published
         .map(|p| p.start)
         .unwrap_or(binding.target.start);
+    if binding.protocol != "tcp" {
+        let proto = &binding.protocol;
+        let vpn = match binding.syntax {
+            PortSyntax::Long => "host_ip: \"10.8.0.1\"".to_string(),
+            _ => format!(
+                "\"10.8.0.1:{}:{}/{proto}\"",
+                binding
+                    .published
+                    .map(|p| p.to_compose_string())
+                    .unwrap_or_default(),
+                binding.target.to_compose_string()
+            ),
+        };
+        let host_port = match binding.published {
+            Some(p) if p.end != p.start => format!("{}:{}", p.start, p.end),
+            Some(p) => p.start.to_string(),
+            None => "HOST_PORT".to_string(),
+        };
+        return format!(
+            "an SSH tunnel carries TCP only, so to reach this {proto} port from other machines \
+             bind it to a VPN interface's address instead (a WireGuard peer address such as \
+             {vpn}), or keep it published and drop untrusted sources in Docker's DOCKER-USER \
+             chain (ufw does not see published ports): iptables -I DOCKER-USER -p {proto} -m \
+             conntrack --ctorigdstport {host_port} --ctdir ORIGINAL ! -s 10.8.0.0/24 -j DROP"
+        );
+    }
     // The same local port `composeguard tunnel` picks with its default offset.
     let local = crate::tunnel::preferred_local(remote, crate::tunnel::DEFAULT_OFFSET);
     let bind = if bind.contains(':') {
@@ -304,18 +332,31 @@ fn diagnostic(
                 .published
                 .map(|p| p.to_compose_string())
                 .unwrap_or_default();
+            // The protocol is kept: `"127.0.0.1:53:53"` would publish TCP instead.
+            let proto = if binding.protocol == "tcp" {
+                String::new()
+            } else {
+                format!("/{}", binding.protocol)
+            };
             format!(
-                "\"{}:{}:{}\"",
+                "\"{}:{}:{}{proto}\"",
                 ctx.settings.bind_prefix(),
                 p,
                 binding.target.to_compose_string()
             )
         }
     };
-    let mut help = format!(
-        "bind it to {bind} ({example}) and reach it through an SSH tunnel: {}",
-        tunnel_hint(binding, bind)
-    );
+    let mut help = if binding.protocol == "tcp" {
+        format!(
+            "bind it to {bind} ({example}) and reach it through an SSH tunnel: {}",
+            tunnel_hint(binding, bind)
+        )
+    } else {
+        format!(
+            "bind it to {bind} ({example}) if only this host uses it; {}",
+            tunnel_hint(binding, bind)
+        )
+    };
     if binding.published.is_none() {
         help.push_str(" (the host port is chosen by Docker: see `docker compose port`)");
     }

@@ -48,6 +48,37 @@ struct Jobs {
     /// With several paths on the command line, the files already found: the same file named
     /// twice (`compose.yaml ./compose.yaml`, a folder and a file in it) is checked once.
     seen: Option<HashSet<PathBuf>>,
+    /// The path being searched and how many results its search gave so far.
+    searching: Option<(PathBuf, usize)>,
+    /// What the searches found, read once every job is done.
+    coverage: Arc<Mutex<Coverage>>,
+}
+
+/// What the searches of the paths on the command line found.
+#[derive(Default)]
+struct Coverage {
+    /// Compose files found (named or found in a folder), counted before deduplication.
+    files: usize,
+    /// The paths whose search gave nothing (no compose file, no error), with the config's
+    /// extra `include` names.
+    empty: Vec<(PathBuf, Vec<String>)>,
+}
+
+impl Jobs {
+    /// Records the end of the current path's search.
+    fn end_search(&mut self) {
+        if let Some((root, results)) = self.searching.take()
+            && results == 0
+        {
+            let include = self
+                .root_config
+                .as_ref()
+                .map(|c| c.file.include.clone())
+                .unwrap_or_default();
+            let mut coverage = self.coverage.lock().unwrap_or_else(|e| e.into_inner());
+            coverage.empty.push((root, include));
+        }
+    }
 }
 
 impl Iterator for Jobs {
@@ -56,11 +87,13 @@ impl Iterator for Jobs {
     fn next(&mut self) -> Option<Job> {
         loop {
             let Some(found) = self.current.as_mut().and_then(Iterator::next) else {
+                self.end_search();
                 let root = self.roots.next()?;
                 match self.configs.for_path(&root) {
                     Ok(config) => {
-                        self.current = Some(search(root, Some(config.clone())));
+                        self.current = Some(search(root.clone(), Some(config.clone())));
                         self.root_config = Some(config);
+                        self.searching = Some((root, 0));
                     }
                     Err(e) => {
                         self.current = None;
@@ -69,8 +102,17 @@ impl Iterator for Jobs {
                 }
                 continue;
             };
+            if let Some((_, results)) = &mut self.searching {
+                *results += 1;
+            }
             let file = match found {
-                Found::File(file) => file,
+                Found::File(file) => {
+                    self.coverage
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .files += 1;
+                    file
+                }
                 Found::Error(path, why) => {
                     return Some(Job::Error(format!("error: {}: {why}\n", path.display())));
                 }
@@ -141,12 +183,15 @@ pub(super) fn check_paths(
     } else {
         args.paths.clone()
     };
+    let coverage = Arc::new(Mutex::new(Coverage::default()));
     let jobs = Jobs {
         seen: (paths.len() > 1).then(HashSet::new),
         roots: paths.into_iter(),
         current: None,
         root_config: None,
         configs,
+        searching: None,
+        coverage: coverage.clone(),
     };
     let run = Run {
         args,
@@ -207,10 +252,10 @@ pub(super) fn check_paths(
                     reports.push(report);
                 } else if let Some(text) = file.rendered.filter(|_| report.diagnostics.len() == all)
                 {
-                    let _ = io.stdout.write_all(text.as_bytes());
+                    let _ = io.report_out(args.diff).write_all(text.as_bytes());
                 } else {
                     let text = render(std::slice::from_ref(&report), args.output_format, color);
-                    let _ = io.stdout.write_all(text.as_bytes());
+                    let _ = io.report_out(args.diff).write_all(text.as_bytes());
                 }
             }
         },
@@ -231,25 +276,61 @@ pub(super) fn check_paths(
         tally.fixed += fixes;
         diffs.push_str(&diff);
     }
+    let coverage = std::mem::take(&mut *coverage.lock().unwrap_or_else(|e| e.into_inner()));
+    let nothing_checked = coverage.files == 0 && tally.errors == 0;
     // After --fix only the findings left are shown, against the fixed text.
     if !run.streaming {
-        super::emit_report(args, &reports, color, io, &mut tally);
+        super::emit_report(args, &reports, nothing_checked, color, io, &mut tally);
     }
     if !diffs.is_empty() {
-        // A machine-readable report owns stdout: the diff goes to stderr then.
-        if matches!(
-            args.output_format,
-            OutputFormat::Human | OutputFormat::Concise
-        ) {
+        // With --diff, stdout is the patch alone (the report went to stderr). With --fix, a
+        // machine-readable report owns stdout: the diff goes to stderr then.
+        if args.diff
+            || matches!(
+                args.output_format,
+                OutputFormat::Human | OutputFormat::Concise
+            )
+        {
             let _ = io.stdout.write_all(diffs.as_bytes());
         } else {
             let _ = io.stderr.write_all(diffs.as_bytes());
         }
     }
-    if args.output_format == OutputFormat::Human {
-        let _ = io.stdout.write_all(super::summary(&tally, args).as_bytes());
+    for (root, include) in &coverage.empty {
+        let _ = io
+            .stderr
+            .write_all(no_compose_file_warning(root, include).as_bytes());
+    }
+    if nothing_checked {
+        // Nothing was checked: not "All checks passed" (a CI job pointed at the wrong folder
+        // would pass forever). A warning, exit 0, as ruff does; the Action fails on it.
+        let _ = io.stderr.write_all(NO_COMPOSE_FILES.as_bytes());
+    } else if args.output_format == OutputFormat::Human {
+        let _ = io
+            .report_out(args.diff)
+            .write_all(super::summary(&tally, args).as_bytes());
     }
     super::exit_code(&tally, args)
+}
+
+/// The last line of a run that found no compose file (the Action looks for it).
+pub(super) const NO_COMPOSE_FILES: &str = "No compose files found.\n";
+
+/// Which path held no compose file, and which names were looked for.
+fn no_compose_file_warning(root: &Path, include: &[String]) -> String {
+    let mut names = String::from(
+        "compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml and their \
+         .override and .<env> variants (compose.prod.yaml)",
+    );
+    if !include.is_empty() {
+        let globs: Vec<String> = include.iter().map(|g| format!("{g:?}")).collect();
+        names.push_str(&format!(", and the config's include {}", globs.join(", ")));
+    }
+    format!(
+        "warning: {}: no compose file found (looked for {names}, skipping what .gitignore, \
+         .ignore and the config's exclude leave out)\n",
+        display(root)
+    )
 }
 
 impl Run<'_> {
