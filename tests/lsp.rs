@@ -586,3 +586,150 @@ fn exit_without_shutdown_is_an_error_status() {
     client.notify("exit", Value::Null);
     assert_eq!(client.wait(), 1);
 }
+
+/// Every compose file under testdata/ (the fixtures, the accuracy corpus and the rest): the
+/// YAML files whose name starts with `compose` or `docker-compose`.
+fn compose_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            compose_files_under(&path, out);
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy();
+        let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+            out.push(path);
+        }
+    }
+}
+
+/// A finding as both interfaces can state it: rule, start and end as (line, byte offset),
+/// severity and message.
+type Agreed = (String, (usize, usize), (usize, usize), String, String);
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count()
+}
+
+#[test]
+fn the_server_and_check_report_the_same_findings_on_every_compose_file_under_testdata() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .canonicalize()
+        .unwrap();
+    let mut files = Vec::new();
+    compose_files_under(&root, &mut files);
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    let mut compared = 0;
+    let mut disagreements = Vec::new();
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let dir = path.parent().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_composeguard"))
+            .args(["check", "--output-format", "json"])
+            .arg(path)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let mut from_check: Vec<Agreed> = Vec::new();
+        if !output.stdout.is_empty() {
+            let document: Value = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|e| panic!("{}: check's JSON: {e}", path.display()));
+            for f in document["findings"].as_array().unwrap() {
+                if dir
+                    .join(f["file"].as_str().unwrap())
+                    .canonicalize()
+                    .ok()
+                    .as_ref()
+                    != Some(path)
+                {
+                    continue;
+                }
+                let (start, end) = (
+                    f["span"]["start"].as_u64().unwrap() as usize,
+                    f["span"]["end"].as_u64().unwrap() as usize,
+                );
+                assert_eq!(
+                    f["start"]["line"].as_u64().unwrap() as usize,
+                    line_of(&text, start) + 1
+                );
+                from_check.push((
+                    f["rule"].as_str().unwrap().to_string(),
+                    (line_of(&text, start), start),
+                    (line_of(&text, end), end),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                ));
+            }
+        } else if output.status.code() == Some(2) {
+            // Not a finding (yet): the file is not compared.
+            eprintln!(
+                "{}: check exited 2: {}",
+                path.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            continue;
+        }
+        let uri = uri_of(path);
+        client.open(&uri, &text);
+        let mut from_server: Vec<Agreed> = client
+            .diagnostics(&uri, 1)
+            .iter()
+            .filter(|d| d["code"] != "invalid-config")
+            .map(|d| {
+                let (start, end) = (
+                    offset(&text, &d["range"]["start"]),
+                    offset(&text, &d["range"]["end"]),
+                );
+                assert_eq!(
+                    d["range"]["start"]["line"].as_u64().unwrap() as usize,
+                    line_of(&text, start)
+                );
+                let message = d["message"].as_str().unwrap();
+                let message = message.split_once("\nhelp: ").map_or(message, |(m, _)| m);
+                let severity = match d["severity"].as_u64() {
+                    Some(1) => "error",
+                    Some(2) => "warning",
+                    Some(3) => "info",
+                    other => panic!("severity {other:?}"),
+                };
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    (line_of(&text, start), start),
+                    (line_of(&text, end), end),
+                    severity.to_string(),
+                    message.to_string(),
+                )
+            })
+            .collect();
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        from_check.sort();
+        from_server.sort();
+        compared += 1;
+        if from_check != from_server {
+            disagreements.push(format!(
+                "{}:\n  check:  {from_check:?}\n  server: {from_server:?}",
+                path.display()
+            ));
+        }
+    }
+    println!("compared the server's diagnostics with check's findings on {compared} files");
+    assert!(compared >= 100, "only {compared} files compared");
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared} files disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}

@@ -47,8 +47,13 @@ fn check_with(buffer: &Buffer, fix: bool, config: &Config) -> Result<FileOutcome
             ),
         });
     }
+    // The buffer is linted as `check` lints its file: in the project `check` puts it in (an
+    // override file with its base file, a base file with its override file), the buffer and
+    // the other open documents standing in for their files.
+    let main = crate::discover::override_base(buffer.path).unwrap_or_else(|| buffer.path.into());
     let mut texts = buffer.others.clone();
-    texts.remove(buffer.path);
+    texts.insert(buffer.path.to_path_buf(), buffer.text.to_string());
+    let main_text = texts.remove(&main);
     let options = CheckOptions {
         config,
         fix,
@@ -56,20 +61,23 @@ fn check_with(buffer: &Buffer, fix: bool, config: &Config) -> Result<FileOutcome
         load: LoadOptions {
             process_env: None,
             texts,
-            skip_override: true,
             ..LoadOptions::default()
         },
     };
-    let outcome = check_project(buffer.path, Some(buffer.text.to_string()), &options)?;
+    let outcome = check_project(&main, main_text, &options)?;
     for why in &outcome.fix_errors {
         super::log(format!("{}: {why}", buffer.path.display()));
     }
-    outcome.files.into_iter().next().ok_or_else(|| LoadFailure {
-        path: buffer.path.to_path_buf(),
-        text: None,
-        offset: None,
-        message: "the project has no files".into(),
-    })
+    outcome
+        .files
+        .into_iter()
+        .find(|f| f.path == buffer.path)
+        .ok_or_else(|| LoadFailure {
+            path: buffer.path.to_path_buf(),
+            text: None,
+            offset: None,
+            message: "the project has no files".into(),
+        })
 }
 
 /// The diagnostics to publish for a buffer: its findings, or the one reason it cannot be
