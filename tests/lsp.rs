@@ -733,3 +733,111 @@ fn the_server_and_check_report_the_same_findings_on_every_compose_file_under_tes
         disagreements.join("\n")
     );
 }
+
+/// Ports whose fix is unsafe (a web app) before ports whose fix is safe (a database), on one
+/// line and on several.
+const UNSAFE_FIRST: &str = "services:\n  web: {build: ., ports: [\"8000:8000\"]}\n  db: {image: postgres:16, ports: [\"5432:5432\"]}\n  app:\n    build: .\n    ports: [\"9000:9000\", \"127.0.0.1:1:1\"]\n  cache:\n    image: redis:7\n    ports: [\"6379:6379\"]\n";
+
+#[test]
+fn quick_fixes_offer_the_safe_fix_first_and_mark_the_unsafe_ones() {
+    let (_dir, root) = workdir();
+    let path = root.join("compose.yaml");
+    std::fs::write(&path, UNSAFE_FIRST).unwrap();
+    let uri = uri_of(&path);
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.open(&uri, UNSAFE_FIRST);
+    assert!(!client.diagnostics(&uri, 1).is_empty());
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range((0, 0), (9, 0)),
+               "context": {"diagnostics": [], "only": ["quickfix"]}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    let unsafe_ones = titles.iter().filter(|t| t.ends_with(" (unsafe)")).count();
+    assert!(unsafe_ones >= 2 && unsafe_ones < titles.len(), "{titles:?}");
+    // Every safe fix, preferred, then every unsafe one, marked and not preferred.
+    let first_unsafe = titles
+        .iter()
+        .position(|t| t.ends_with(" (unsafe)"))
+        .unwrap();
+    for (i, action) in actions.iter().enumerate() {
+        let safe = i < first_unsafe;
+        assert_eq!(
+            titles[i].ends_with(" (unsafe)"),
+            !safe,
+            "safe fixes first: {titles:?}"
+        );
+        assert_eq!(action["isPreferred"], safe, "{action:#}");
+    }
+    assert_eq!(actions[0]["isPreferred"], true);
+    // Fix all applies the safe fixes only.
+    let fix_all = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range((0, 0), (0, 0)),
+               "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let edits = fix_all[0]["edit"]["changes"][&uri].as_array().unwrap();
+    let fixed = apply(UNSAFE_FIRST, edits);
+    assert!(fixed.contains("\"127.0.0.1:5432:5432\"") && fixed.contains("\"127.0.0.1:6379:6379\""));
+    assert!(
+        fixed.contains("[\"8000:8000\"]") && fixed.contains("[\"9000:9000\""),
+        "{fixed}"
+    );
+    assert_eq!(client.shutdown(), 0);
+}
+
+/// `source.fixAll` gives what `check --fix` writes: on every fixture, the `.fixed` file (or
+/// the text unchanged when there is none).
+#[test]
+fn fix_all_applies_what_check_fix_applies_on_every_fixture() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fixtures")
+        .canonicalize()
+        .unwrap();
+    let mut client = Client::start(&fixtures);
+    client.initialize(&fixtures);
+    let mut compared = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.join("args").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut files = Vec::new();
+        compose_files_under(&dir, &mut files);
+        for path in files.iter().filter(|p| p.parent() == Some(dir.as_path())) {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let fixed_path = PathBuf::from(format!("{}.fixed", path.display()));
+            let expected = std::fs::read_to_string(&fixed_path).unwrap_or_else(|_| text.clone());
+            let uri = uri_of(path);
+            client.open(&uri, &text);
+            client.diagnostics(&uri, 1);
+            let actions = client.request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": range((0, 0), (0, 0)),
+                       "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+            );
+            let fixed = match actions.as_array().and_then(|a| a.first()) {
+                Some(action) => apply(&text, action["edit"]["changes"][&uri].as_array().unwrap()),
+                None => text.clone(),
+            };
+            assert_eq!(fixed, expected, "{}", path.display());
+            client.notify(
+                "textDocument/didClose",
+                json!({"textDocument": {"uri": uri}}),
+            );
+            compared += 1;
+        }
+    }
+    println!("source.fixAll matched check --fix on {compared} fixture files");
+    assert!(compared >= 20, "only {compared} fixture files");
+    assert_eq!(client.shutdown(), 0);
+}
