@@ -841,3 +841,50 @@ fn fix_all_applies_what_check_fix_applies_on_every_fixture() {
     assert!(compared >= 20, "only {compared} fixture files");
     assert_eq!(client.shutdown(), 0);
 }
+
+/// Formatting a file with many fixes gives one edit over the changed span, which turns the
+/// buffer into what `check --fix` writes.
+#[test]
+fn formatting_returns_one_edit_over_the_changed_span() {
+    let (_dir, root) = workdir();
+    let path = root.join("compose.yaml");
+    let mut text = String::from("services:\n");
+    for i in 0..300 {
+        text.push_str(&format!(
+            "  cache-{i}: # é😀\n    image: redis:7\n    ports: [\"{}:6379\"]\n",
+            20000 + i
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let uri = uri_of(&path);
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.open(&uri, &text);
+    client.diagnostics(&uri, 1);
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{} edits", edits.len());
+    let fixed = apply(&text, edits);
+    let first = text.find("20000").unwrap();
+    assert_eq!(offset(&text, &edits[0]["range"]["start"]), first);
+    let output = Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args(["check", "--fix", "--stdin-filename"])
+        .arg(&path)
+        .arg("-")
+        .current_dir(&root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(text.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(fixed, String::from_utf8(output.stdout).unwrap());
+    assert!(fixed.contains("\"127.0.0.1:20299:6379\""));
+    assert_eq!(client.shutdown(), 0);
+}

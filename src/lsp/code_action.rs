@@ -83,18 +83,24 @@ pub fn code_actions(params: &CodeActionParams, buffer: &Buffer) -> Vec<CodeActio
 /// The edits that apply every safe fix to the buffer (to a fixed point, verified by the
 /// engine); empty when there is nothing to fix or the buffer cannot be read.
 pub fn fix_all_edits(buffer: &Buffer) -> Vec<TextEdit> {
+    match fixed_text(buffer) {
+        Some(fixed) => Text::new(buffer.text).diff(&fixed),
+        None => Vec::new(),
+    }
+}
+
+/// The buffer with every safe fix applied, as `check --fix` writes it; `None` when there is
+/// nothing to fix or the buffer cannot be read.
+pub fn fixed_text(buffer: &Buffer) -> Option<String> {
     match check(buffer, true) {
-        Ok(file) => match &file.fixed {
-            Some(fixed) => Text::new(buffer.text).diff(fixed),
-            None => Vec::new(),
-        },
+        Ok(file) => file.fixed,
         Err(failure) => {
             super::log(format!(
                 "{}: not fixed: {}",
                 failure.path.display(),
                 failure.message
             ));
-            Vec::new()
+            None
         }
     }
 }
