@@ -181,6 +181,37 @@ fn merge_same_location(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     out
 }
 
+/// Whether a load failure is a finding about the file (its text was read, and Compose
+/// rejects it: not YAML, empty, not UTF-8 ...) rather than an error of the run (a path that
+/// cannot be read, an unreadable `.env`).
+pub fn is_rejected_file(failure: &LoadFailure) -> bool {
+    failure.text.is_some()
+}
+
+/// A file that could not be loaded as an `invalid-compose` finding at the problem: one
+/// character wide (so that every editor shows it), none at the end of a line. `check`'s
+/// outputs and the language server show this finding.
+pub fn load_failure_finding(failure: &LoadFailure) -> Diagnostic {
+    let text = failure.text.as_deref().unwrap_or("");
+    let start = failure.offset.unwrap_or(0).min(text.len());
+    let start = (0..=start)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let end = text[start..]
+        .chars()
+        .next()
+        .filter(|c| *c != '\n' && *c != '\r')
+        .map_or(start, |c| start + c.len_utf8());
+    Diagnostic::new(
+        "invalid-compose",
+        crate::diagnostic::Severity::Error,
+        0,
+        start..end,
+        failure.message.clone(),
+    )
+}
+
 /// Loads the fixed texts (in `load`), verifies that they mean what `current` means but for
 /// the host IPs, and lints them: the fixed project and its findings, or why the fix is
 /// refused.

@@ -91,7 +91,7 @@ pub fn diagnostics(uri: &Uri, buffer: &Buffer) -> Vec<LspDiagnostic> {
         .collect();
     match check_with(buffer, false, &config) {
         Ok(file) => out.extend(file.diagnostics.iter().map(|d| to_lsp(d, &text, uri))),
-        Err(failure) => out.push(failure_diagnostic(&failure, buffer.path, &text)),
+        Err(failure) => out.push(failure_diagnostic(&failure, buffer.path, &text, uri)),
     }
     out
 }
@@ -139,29 +139,20 @@ pub fn to_lsp(d: &Diagnostic, text: &Text, uri: &Uri) -> LspDiagnostic {
     }
 }
 
-/// The one diagnostic of a buffer that cannot be loaded, at the error when it is in the
-/// buffer, else at the start (an included file that does not parse).
-fn failure_diagnostic(failure: &LoadFailure, path: &Path, text: &Text) -> LspDiagnostic {
-    let here = failure.path == path;
-    let (range, message) = match failure.offset {
-        Some(offset) if here => {
-            let start = offset.min(text.text.len());
-            // One character wide, so that every editor shows it; none at the end of a line.
-            let end = text.text[start..]
-                .chars()
-                .next()
-                .filter(|c| *c != '\n' && *c != '\r')
-                .map_or(start, |c| start + c.len_utf8());
-            (text.range(&(start..end)), failure.message.clone())
-        }
-        _ if here => (text.range(&(0..0)), failure.message.clone()),
-        _ => (
-            text.range(&(0..0)),
-            format!("{}: {}", failure.path.display(), failure.message),
-        ),
+/// The one diagnostic of a buffer that cannot be loaded: `check`'s `invalid-compose` finding
+/// when the problem is in the buffer, else one at the start naming the file (an included
+/// file that does not parse, an unreadable `.env`).
+fn failure_diagnostic(failure: &LoadFailure, path: &Path, text: &Text, uri: &Uri) -> LspDiagnostic {
+    if failure.path == path && crate::engine::is_rejected_file(failure) {
+        return to_lsp(&crate::engine::load_failure_finding(failure), text, uri);
+    }
+    let message = if failure.path == path {
+        failure.message.clone()
+    } else {
+        format!("{}: {}", failure.path.display(), failure.message)
     };
     LspDiagnostic {
-        range,
+        range: text.range(&(0..0)),
         severity: Some(DiagnosticSeverity::ERROR),
         code: Some(NumberOrString::String(PARSE_ERROR_CODE.into())),
         code_description: rule_href(PARSE_ERROR_CODE).map(|href| CodeDescription { href }),
