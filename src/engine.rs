@@ -138,10 +138,78 @@ fn finish(
         suppressions.report_unused && completeness == Completeness::AllRules,
     );
     diagnostics.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
-    diagnostics.dedup_by(|a, b| {
-        a.file == b.file && a.span == b.span && a.rule == b.rule && a.message == b.message
-    });
-    diagnostics
+    merge_same_location(diagnostics)
+}
+
+/// One finding per rule and location: findings of one rule at the same span (an entry reached
+/// by two services through a YAML alias, say) become the first of them, its message followed
+/// by the others' different ones, so that every service involved is named. Every interface
+/// (`check`'s outputs, the language server) shows the findings made here.
+fn merge_same_location(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    // The messages merged into each finding of `out`.
+    let mut messages: Vec<Vec<String>> = Vec::with_capacity(diagnostics.len());
+    // The list is sorted by file and start: only the findings since the last change of
+    // start can share a location.
+    let mut run_start = 0;
+    for d in diagnostics {
+        if out
+            .last()
+            .is_some_and(|l| l.file != d.file || l.span.start != d.span.start)
+        {
+            run_start = out.len();
+        }
+        let same = (run_start..out.len()).find(|&i| out[i].rule == d.rule && out[i].span == d.span);
+        let Some(i) = same else {
+            messages.push(vec![d.message.clone()]);
+            out.push(d);
+            continue;
+        };
+        let kept = &mut out[i];
+        if !messages[i].contains(&d.message) {
+            kept.message.push_str("; ");
+            kept.message.push_str(&d.message);
+            messages[i].push(d.message);
+        }
+        kept.severity = kept.severity.max(d.severity);
+        for label in d.labels {
+            if !kept.labels.contains(&label) {
+                kept.labels.push(label);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a load failure is a finding about the file (its text was read, and Compose
+/// rejects it: not YAML, empty, not UTF-8 ...) rather than an error of the run (a path that
+/// cannot be read, an unreadable `.env`).
+pub fn is_rejected_file(failure: &LoadFailure) -> bool {
+    failure.text.is_some()
+}
+
+/// A file that could not be loaded as an `invalid-compose` finding at the problem: one
+/// character wide (so that every editor shows it), none at the end of a line. `check`'s
+/// outputs and the language server show this finding.
+pub fn load_failure_finding(failure: &LoadFailure) -> Diagnostic {
+    let text = failure.text.as_deref().unwrap_or("");
+    let start = failure.offset.unwrap_or(0).min(text.len());
+    let start = (0..=start)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let end = text[start..]
+        .chars()
+        .next()
+        .filter(|c| *c != '\n' && *c != '\r')
+        .map_or(start, |c| start + c.len_utf8());
+    Diagnostic::new(
+        "invalid-compose",
+        crate::diagnostic::Severity::Error,
+        0,
+        start..end,
+        failure.message.clone(),
+    )
 }
 
 /// Loads the fixed texts (in `load`), verifies that they mean what `current` means but for

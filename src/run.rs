@@ -252,6 +252,12 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
     };
     let text = match decode_text(&path, bytes.clone()) {
         Ok(t) => t,
+        Err(failure) if crate::engine::is_rejected_file(&failure) => {
+            if args.fix {
+                let _ = io.stdout.write_all(&bytes);
+            }
+            return rejected_stdin(args, fail_on, &failure, color, io);
+        }
         Err(failure) => {
             let _ = write!(io.stderr, "{}", render_failure(&failure));
             if args.fix {
@@ -271,6 +277,16 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
     };
     let outcome = match check_project(&absolute, Some(text.clone()), &options) {
         Ok(o) => o,
+        Err(mut failure) if crate::engine::is_rejected_file(&failure) => {
+            if failure.path == absolute {
+                failure.path = path.clone();
+            }
+            // An editor replaces the buffer with stdout: give the text back unchanged.
+            if args.fix {
+                let _ = io.stdout.write_all(text.as_bytes());
+            }
+            return rejected_stdin(args, fail_on, &failure, color, io);
+        }
         Err(mut failure) => {
             failure.path = path.clone();
             let _ = write!(io.stderr, "{}", render_failure(&failure));
@@ -334,12 +350,35 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
     exit_code(&tally, args)
 }
 
+/// The report of a document on stdin that Compose rejects: its `invalid-compose` finding,
+/// where the findings of a document go (stderr with --fix or --diff), and the exit code.
+fn rejected_stdin(
+    args: &CheckArgs,
+    fail_on: Severity,
+    failure: &LoadFailure,
+    color: bool,
+    io: &mut Io,
+) -> i32 {
+    let mut tally = Tally::default();
+    let report = failure_report(failure);
+    count(&mut tally, &report.diagnostics, fail_on);
+    let rendered = render(
+        std::slice::from_ref(&report),
+        args.output_format,
+        color && !args.fix,
+    );
+    let out: &mut dyn Write = if args.fix || args.diff {
+        &mut io.stderr
+    } else {
+        &mut io.stdout
+    };
+    let _ = out.write_all(rendered.as_bytes());
+    exit_code(&tally, args)
+}
+
 fn count(tally: &mut Tally, diagnostics: &[crate::diagnostic::Diagnostic], fail_on: Severity) {
     for d in diagnostics {
         tally.shown += 1;
-        if d.rule == "invalid-compose" {
-            tally.errors += 1;
-        }
         if d.severity >= fail_on {
             tally.failing += 1;
         }
@@ -450,18 +489,10 @@ fn failure_report(failure: &LoadFailure) -> FileReport {
         .text
         .clone()
         .unwrap_or_else(|| std::sync::Arc::from(""));
-    let at = failure.offset.unwrap_or(0).min(text.len());
-    let diagnostic = crate::diagnostic::Diagnostic::new(
-        "invalid-compose",
-        Severity::Error,
-        0,
-        at..at,
-        failure.message.clone(),
-    );
     FileReport {
         path: display_path(&failure.path),
         text,
-        diagnostics: vec![diagnostic],
+        diagnostics: vec![crate::engine::load_failure_finding(failure)],
     }
 }
 

@@ -43,7 +43,8 @@ fn exit_codes_clean_findings_and_errors() {
         .assert()
         .code(1)
         .stdout(predicates::str::contains("sensitive-port-exposed"));
-    // A broken file is an error with file:line:col, and the other files are still checked.
+    // A file Compose rejects is an invalid-compose finding at file:line:col (exit 1, nothing
+    // on stderr), and the other files are still checked.
     let out = composeguard()
         .arg("check")
         .arg(&broken)
@@ -51,18 +52,22 @@ fn exit_codes_clean_findings_and_errors() {
         .arg("--output-format")
         .arg("concise")
         .assert()
-        .code(2);
+        .code(1);
     let out = out.get_output();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("broken/compose.yaml:2:7: error: unclosed bracket"),
-        "{stderr}"
+        stdout.contains("broken/compose.yaml:2:7: error invalid-compose unclosed bracket"),
+        "{stdout}"
     );
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("exposed/compose.yaml:5:9: error sensitive-port-exposed")
-    );
+    assert!(stdout.contains("exposed/compose.yaml:5:9: error sensitive-port-exposed"));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    // Exit 2 stays for usage errors and paths that cannot be read.
     composeguard().arg("check").arg("--bogus").assert().code(2);
+    composeguard()
+        .arg("check")
+        .arg(dir.path().join("missing/compose.yaml"))
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -178,15 +183,23 @@ fn stdin_fix_prints_the_whole_document() {
         .write_stdin(web)
         .assert()
         .code(0);
-    // Invalid input: the text back unchanged, an error with its position, exit 2.
-    let out = composeguard()
-        .args(["check", "--fix", "--stdin-filename", "c.yaml", "-"])
-        .write_stdin("a: [\n")
-        .assert()
-        .code(2);
-    let out = out.get_output();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "a: [\n");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("c.yaml:1:4: error: unclosed bracket"));
+    // Invalid input: the text back unchanged, an invalid-compose finding at its position on
+    // stderr, exit 1 (0 with --exit-zero).
+    for (extra, code) in [(None, 1), (Some("--exit-zero"), 0)] {
+        let out = composeguard()
+            .args(["check", "--fix", "--output-format", "concise"])
+            .args(extra)
+            .args(["--stdin-filename", "c.yaml", "-"])
+            .write_stdin("a: [\n")
+            .assert()
+            .code(code);
+        let out = out.get_output();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "a: [\n");
+        assert!(
+            String::from_utf8_lossy(&out.stderr)
+                .contains("c.yaml:1:4: error invalid-compose unclosed bracket")
+        );
+    }
 }
 
 #[test]
@@ -987,4 +1000,43 @@ report-unused = false
             &printed.replace(&file, &copy.join("composeguard.toml").display().to_string())
         )
     );
+}
+
+/// An empty file and one that is not YAML are `invalid-compose` findings at their place in
+/// every output format: exit 1, 0 with --exit-zero, nothing on stderr.
+#[test]
+fn a_file_compose_rejects_is_a_finding_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty/compose.yaml", "");
+    let broken = write(dir.path(), "broken/compose.yaml", "services:\n  db: [\n");
+    for format in [
+        "human", "concise", "json", "sarif", "github", "gitlab", "junit", "rdjson",
+    ] {
+        for (extra, code) in [(None, 1), (Some("--exit-zero"), 0)] {
+            let out = composeguard()
+                .args(["check", "--color", "never", "--output-format", format])
+                .args(extra)
+                .arg(&empty)
+                .arg(&broken)
+                .env_remove("GITHUB_STEP_SUMMARY")
+                .assert()
+                .code(code);
+            let out = out.get_output();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{format}");
+            assert!(stdout.contains("invalid-compose"), "{format}: {stdout}");
+            assert!(stdout.contains("empty compose file"), "{format}: {stdout}");
+            assert!(stdout.contains("unclosed bracket"), "{format}: {stdout}");
+        }
+    }
+    let out = composeguard()
+        .args(["check", "--output-format", "json"])
+        .arg(&broken)
+        .assert()
+        .code(1);
+    let document: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let finding = &document["findings"][0];
+    assert_eq!(finding["rule"], "invalid-compose");
+    assert_eq!(finding["start"]["line"], 2);
+    assert_eq!(finding["start"]["column"], 7);
 }

@@ -302,16 +302,22 @@ fn assert_no_temp_files(dir: &Path) {
     assert!(left.is_empty(), "temporary files left in {dir:?}: {left:?}");
 }
 
-/// The contract for a bad file: `check` exits 2 naming `bad/compose.yaml:LINE:COL` and a
-/// message holding `message`, still reports the good file; `check --fix` exits 2, writes
-/// nothing to the bad file and fixes the good one.
+/// The contract for a bad file: an `invalid-compose` finding, not an error of the run.
+/// `check` exits 1 naming `bad/compose.yaml:LINE:COL` and a message holding `message` among
+/// its findings (nothing on stderr), still reports the good file; `check --fix` exits 1,
+/// writes nothing to the bad file and fixes the good one.
 fn assert_rejected(bytes: &[u8], line: usize, message: &str) -> Out {
     let dir = scratch();
     let bad = write(dir.path(), "bad/compose.yaml", bytes);
     let out = Run::new(dir.path())
         .args(["--output-format", "concise", "bad/compose.yaml", GOOD])
         .run();
-    assert_eq!(out.code, Some(2), "{}", out.show());
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    assert!(
+        located(&out.stdout, "bad/compose.yaml", line) && out.stderr.is_empty(),
+        "expected the finding bad/compose.yaml:{line}:COL: error on stdout alone\n{}",
+        out.show()
+    );
     assert!(
         located(&out.all(), "bad/compose.yaml", line),
         "expected bad/compose.yaml:{line}:COL: error\n{}",
@@ -326,7 +332,7 @@ fn assert_rejected(bytes: &[u8], line: usize, message: &str) -> Out {
     let fixed = Run::new(dir.path())
         .args(["--fix", "bad/compose.yaml", GOOD])
         .run();
-    assert_eq!(fixed.code, Some(2), "{}", fixed.show());
+    assert_eq!(fixed.code, Some(1), "{}", fixed.show());
     assert_eq!(
         std::fs::read(&bad).unwrap(),
         bytes,
@@ -562,8 +568,9 @@ fn not_utf8() {
     bytes.extend([0xE9, b'\n']); // Latin-1 é
     let out = assert_rejected(&bytes, 3, "not valid UTF-8");
     assert!(
-        out.stderr
-            .contains("bad/compose.yaml:3:15: error: file is not valid UTF-8 (at byte 30)"),
+        out.stdout.contains(
+            "bad/compose.yaml:3:15: error invalid-compose file is not valid UTF-8 (at byte 30)"
+        ),
         "{}",
         out.show()
     );
@@ -607,7 +614,7 @@ fn binary_data() {
     }
     let out = assert_rejected(&bytes, 2, "NUL");
     assert!(
-        out.stderr.len() < 4096,
+        out.all().len() < 4096,
         "a binary file floods the terminal\n{}",
         out.show()
     );
@@ -618,7 +625,7 @@ fn a_nul_byte_in_a_valid_file() {
     let text = EXPOSED.replace("image: postgres:16", "image: postgres:16\0");
     let out = assert_rejected(text.as_bytes(), 3, "NUL");
     assert!(
-        out.stderr.contains("bad/compose.yaml:3:23:"),
+        out.stdout.contains("bad/compose.yaml:3:23:"),
         "{}",
         out.show()
     );
@@ -699,16 +706,28 @@ fn an_error_at_the_end_of_a_one_megabyte_line_prints_a_short_message() {
     );
     write(dir.path(), "bad/compose.yaml", &text);
     let out = Run::new(dir.path()).args(["bad/compose.yaml", GOOD]).run();
-    assert_eq!(out.code, Some(2), "{}", out.show());
+    // A finding, shown by its position without its line (the human view).
+    assert_eq!(out.code, Some(1), "{}", out.show());
     assert!(
-        located(&out.stderr, "bad/compose.yaml", 3),
+        out.stdout
+            .contains("bad/compose.yaml:3:1000012: mapping values"),
         "{}",
         out.show()
     );
     assert!(
-        out.stderr.len() < 4096,
-        "{} bytes on stderr",
-        out.stderr.len()
+        out.all().len() < 4096,
+        "{} bytes of output",
+        out.all().len()
+    );
+    // And in the concise view, as any finding.
+    let out = Run::new(dir.path())
+        .args(["--output-format", "concise", "bad/compose.yaml", GOOD])
+        .run();
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    assert!(
+        located(&out.stdout, "bad/compose.yaml", 3),
+        "{}",
+        out.show()
     );
 }
 
@@ -1228,7 +1247,8 @@ fn cycles_of_extends_and_includes() {
         ])
         .timeout(seconds(10))
         .run();
-    assert_eq!(out.code, Some(2), "{}", out.show());
+    // Compose rejects the project: an invalid-compose finding, exit 1.
+    assert_eq!(out.code, Some(1), "{}", out.show());
     assert!(
         located(&out.stdout, "extends/compose.yaml", 6),
         "{}",
@@ -1698,7 +1718,8 @@ fn an_include_of_a_fifo_does_not_hang() {
         .timeout(seconds(5))
         .run();
     assert!(!out.timed_out, "hangs on a FIFO\n{}", out.show());
-    assert_eq!(out.code, Some(2), "{}", out.show());
+    // Compose rejects the project: an invalid-compose finding, exit 1.
+    assert_eq!(out.code, Some(1), "{}", out.show());
     assert!(
         located(&out.stdout, "project/compose.yaml", 2),
         "{}",
@@ -1723,7 +1744,8 @@ fn an_include_of_dev_zero_is_refused() {
         .timeout(seconds(5))
         .run();
     assert_bounded(&out, seconds(5));
-    assert_eq!(out.code, Some(2), "{}", out.show());
+    // Compose rejects the project: an invalid-compose finding, exit 1.
+    assert_eq!(out.code, Some(1), "{}", out.show());
     assert!(
         located(&out.stdout, "project/compose.yaml", 2),
         "{}",
@@ -2025,8 +2047,13 @@ fn stdin_binary_with_fix_gives_the_bytes_back() {
         .args(["--fix", "--stdin-filename", "compose.yaml", "-"])
         .stdin(bytes)
         .run();
-    assert_eq!(out.code, Some(2), "{}", out.show());
-    assert!(located(&out.stderr, "compose.yaml", 2), "{}", out.show());
+    // An invalid-compose finding on stderr (stdout is the document), exit 1.
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    assert!(
+        out.stderr.contains("invalid-compose") && out.stderr.contains("[compose.yaml:2:"),
+        "{}",
+        out.show()
+    );
     // The output is the input, byte for byte (read lossily here: compare the lossy forms).
     assert_eq!(out.stdout, String::from_utf8_lossy(bytes));
 }

@@ -586,3 +586,305 @@ fn exit_without_shutdown_is_an_error_status() {
     client.notify("exit", Value::Null);
     assert_eq!(client.wait(), 1);
 }
+
+/// Every compose file under testdata/ (the fixtures, the accuracy corpus and the rest): the
+/// YAML files whose name starts with `compose` or `docker-compose`.
+fn compose_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            compose_files_under(&path, out);
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy();
+        let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+            out.push(path);
+        }
+    }
+}
+
+/// A finding as both interfaces can state it: rule, start and end as (line, byte offset),
+/// severity and message.
+type Agreed = (String, (usize, usize), (usize, usize), String, String);
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count()
+}
+
+#[test]
+fn the_server_and_check_report_the_same_findings_on_every_compose_file_under_testdata() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .canonicalize()
+        .unwrap();
+    let mut files = Vec::new();
+    compose_files_under(&root, &mut files);
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    let mut compared = 0;
+    let mut disagreements = Vec::new();
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let dir = path.parent().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_composeguard"))
+            .args(["check", "--output-format", "json"])
+            .arg(path)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let mut from_check: Vec<Agreed> = Vec::new();
+        if !output.stdout.is_empty() {
+            let document: Value = serde_json::from_slice(&output.stdout)
+                .unwrap_or_else(|e| panic!("{}: check's JSON: {e}", path.display()));
+            for f in document["findings"].as_array().unwrap() {
+                if dir
+                    .join(f["file"].as_str().unwrap())
+                    .canonicalize()
+                    .ok()
+                    .as_ref()
+                    != Some(path)
+                {
+                    continue;
+                }
+                let (start, end) = (
+                    f["span"]["start"].as_u64().unwrap() as usize,
+                    f["span"]["end"].as_u64().unwrap() as usize,
+                );
+                assert_eq!(
+                    f["start"]["line"].as_u64().unwrap() as usize,
+                    line_of(&text, start) + 1
+                );
+                from_check.push((
+                    f["rule"].as_str().unwrap().to_string(),
+                    (line_of(&text, start), start),
+                    (line_of(&text, end), end),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+        // Every file here can be read: a file Compose rejects is a finding, not an error.
+        assert_ne!(
+            output.status.code(),
+            Some(2),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let uri = uri_of(path);
+        client.open(&uri, &text);
+        let mut from_server: Vec<Agreed> = client
+            .diagnostics(&uri, 1)
+            .iter()
+            .filter(|d| d["code"] != "invalid-config")
+            .map(|d| {
+                let (start, end) = (
+                    offset(&text, &d["range"]["start"]),
+                    offset(&text, &d["range"]["end"]),
+                );
+                assert_eq!(
+                    d["range"]["start"]["line"].as_u64().unwrap() as usize,
+                    line_of(&text, start)
+                );
+                let message = d["message"].as_str().unwrap();
+                let message = message.split_once("\nhelp: ").map_or(message, |(m, _)| m);
+                let severity = match d["severity"].as_u64() {
+                    Some(1) => "error",
+                    Some(2) => "warning",
+                    Some(3) => "info",
+                    other => panic!("severity {other:?}"),
+                };
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    (line_of(&text, start), start),
+                    (line_of(&text, end), end),
+                    severity.to_string(),
+                    message.to_string(),
+                )
+            })
+            .collect();
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        from_check.sort();
+        from_server.sort();
+        compared += 1;
+        if from_check != from_server {
+            disagreements.push(format!(
+                "{}:\n  check:  {from_check:?}\n  server: {from_server:?}",
+                path.display()
+            ));
+        }
+    }
+    println!("compared the server's diagnostics with check's findings on {compared} files");
+    assert!(compared >= 100, "only {compared} files compared");
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared} files disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+}
+
+/// Ports whose fix is unsafe (a web app) before ports whose fix is safe (a database), on one
+/// line and on several.
+const UNSAFE_FIRST: &str = "services:\n  web: {build: ., ports: [\"8000:8000\"]}\n  db: {image: postgres:16, ports: [\"5432:5432\"]}\n  app:\n    build: .\n    ports: [\"9000:9000\", \"127.0.0.1:1:1\"]\n  cache:\n    image: redis:7\n    ports: [\"6379:6379\"]\n";
+
+#[test]
+fn quick_fixes_offer_the_safe_fix_first_and_mark_the_unsafe_ones() {
+    let (_dir, root) = workdir();
+    let path = root.join("compose.yaml");
+    std::fs::write(&path, UNSAFE_FIRST).unwrap();
+    let uri = uri_of(&path);
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.open(&uri, UNSAFE_FIRST);
+    assert!(!client.diagnostics(&uri, 1).is_empty());
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range((0, 0), (9, 0)),
+               "context": {"diagnostics": [], "only": ["quickfix"]}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    let unsafe_ones = titles.iter().filter(|t| t.ends_with(" (unsafe)")).count();
+    assert!(unsafe_ones >= 2 && unsafe_ones < titles.len(), "{titles:?}");
+    // Every safe fix, preferred, then every unsafe one, marked and not preferred.
+    let first_unsafe = titles
+        .iter()
+        .position(|t| t.ends_with(" (unsafe)"))
+        .unwrap();
+    for (i, action) in actions.iter().enumerate() {
+        let safe = i < first_unsafe;
+        assert_eq!(
+            titles[i].ends_with(" (unsafe)"),
+            !safe,
+            "safe fixes first: {titles:?}"
+        );
+        assert_eq!(action["isPreferred"], safe, "{action:#}");
+    }
+    assert_eq!(actions[0]["isPreferred"], true);
+    // Fix all applies the safe fixes only.
+    let fix_all = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range((0, 0), (0, 0)),
+               "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let edits = fix_all[0]["edit"]["changes"][&uri].as_array().unwrap();
+    let fixed = apply(UNSAFE_FIRST, edits);
+    assert!(fixed.contains("\"127.0.0.1:5432:5432\"") && fixed.contains("\"127.0.0.1:6379:6379\""));
+    assert!(
+        fixed.contains("[\"8000:8000\"]") && fixed.contains("[\"9000:9000\""),
+        "{fixed}"
+    );
+    assert_eq!(client.shutdown(), 0);
+}
+
+/// `source.fixAll` gives what `check --fix` writes: on every fixture, the `.fixed` file (or
+/// the text unchanged when there is none).
+#[test]
+fn fix_all_applies_what_check_fix_applies_on_every_fixture() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/fixtures")
+        .canonicalize()
+        .unwrap();
+    let mut client = Client::start(&fixtures);
+    client.initialize(&fixtures);
+    let mut compared = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.join("args").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let mut files = Vec::new();
+        compose_files_under(&dir, &mut files);
+        for path in files.iter().filter(|p| p.parent() == Some(dir.as_path())) {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let fixed_path = PathBuf::from(format!("{}.fixed", path.display()));
+            let expected = std::fs::read_to_string(&fixed_path).unwrap_or_else(|_| text.clone());
+            let uri = uri_of(path);
+            client.open(&uri, &text);
+            client.diagnostics(&uri, 1);
+            let actions = client.request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": uri}, "range": range((0, 0), (0, 0)),
+                       "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+            );
+            let fixed = match actions.as_array().and_then(|a| a.first()) {
+                Some(action) => apply(&text, action["edit"]["changes"][&uri].as_array().unwrap()),
+                None => text.clone(),
+            };
+            assert_eq!(fixed, expected, "{}", path.display());
+            client.notify(
+                "textDocument/didClose",
+                json!({"textDocument": {"uri": uri}}),
+            );
+            compared += 1;
+        }
+    }
+    println!("source.fixAll matched check --fix on {compared} fixture files");
+    assert!(compared >= 20, "only {compared} fixture files");
+    assert_eq!(client.shutdown(), 0);
+}
+
+/// Formatting a file with many fixes gives one edit over the changed span, which turns the
+/// buffer into what `check --fix` writes.
+#[test]
+fn formatting_returns_one_edit_over_the_changed_span() {
+    let (_dir, root) = workdir();
+    let path = root.join("compose.yaml");
+    let mut text = String::from("services:\n");
+    for i in 0..300 {
+        text.push_str(&format!(
+            "  cache-{i}: # é😀\n    image: redis:7\n    ports: [\"{}:6379\"]\n",
+            20000 + i
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let uri = uri_of(&path);
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    client.open(&uri, &text);
+    client.diagnostics(&uri, 1);
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let edits = edits.as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{} edits", edits.len());
+    let fixed = apply(&text, edits);
+    let first = text.find("20000").unwrap();
+    assert_eq!(offset(&text, &edits[0]["range"]["start"]), first);
+    let output = Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args(["check", "--fix", "--stdin-filename"])
+        .arg(&path)
+        .arg("-")
+        .current_dir(&root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(text.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(fixed, String::from_utf8(output.stdout).unwrap());
+    assert!(fixed.contains("\"127.0.0.1:20299:6379\""));
+    assert_eq!(client.shutdown(), 0);
+}

@@ -138,6 +138,107 @@ fn neovim_applies_a_quick_fix_and_formats() {
     assert_eq!(std::fs::read_to_string(&compose).unwrap(), COMPOSE);
 }
 
+/// A compose file of `services` services, each publishing a sensitive port on every
+/// interface (each fixed by formatting), the rest of each line left alone.
+fn big_compose(services: usize) -> String {
+    let mut out = String::from("services:\n");
+    for i in 0..services {
+        out.push_str(&format!(
+            "  cache-{i}:\n    image: redis:7 # kept\n    ports:\n      - \"{}:6379\"\n",
+            20000 + i
+        ));
+    }
+    out
+}
+
+/// Format-on-save of a 2,000-service file in Neovim: the server's edits and the time Neovim
+/// takes to apply them (printed), and the buffer then holds what `check --fix` writes.
+#[test]
+fn neovim_formats_a_big_file_quickly() {
+    if let Err(why) = nvim_version() {
+        skip_or_fail(&why);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let work = root.join("project");
+    let home = root.join("home");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let compose = work.join("compose.yaml");
+    let text = big_compose(2000);
+    std::fs::write(&compose, &text).unwrap();
+    let (result, error, timing) = (
+        root.join("result.yaml"),
+        root.join("error.txt"),
+        root.join("timing.txt"),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/lsp_format_large.lua");
+    let mut child = Command::new("nvim")
+        .args(["--headless", "--clean", "-n", "-u", "NONE", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .current_dir(&work)
+        .env("COMPOSEGUARD_BIN", env!("CARGO_BIN_EXE_composeguard"))
+        .env("COMPOSEGUARD_FILE", &compose)
+        .env("COMPOSEGUARD_RESULT", &result)
+        .env("COMPOSEGUARD_ERROR", &error)
+        .env("COMPOSEGUARD_TIMING", &timing)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start nvim");
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nvim did not finish in {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let why = std::fs::read_to_string(&error).unwrap_or_default();
+    assert!(
+        status.success() && why.is_empty(),
+        "nvim exited with {status}: {why}"
+    );
+    let timing = std::fs::read_to_string(&timing).unwrap();
+    println!("Neovim, formatting 2,000 services: {}", timing.trim());
+    // What check --fix writes for the same text.
+    let mut fix = Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args(["check", "--fix", "--stdin-filename"])
+        .arg(&compose)
+        .arg("-")
+        .current_dir(&work)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut fix.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let expected = String::from_utf8(fix.wait_with_output().unwrap().stdout).unwrap();
+    assert_ne!(expected, text);
+    assert_eq!(std::fs::read_to_string(&result).unwrap(), expected);
+    let edits: usize = timing
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("edits="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        edits, 1,
+        "formatting returns the change as one edit: {timing}"
+    );
+}
+
 #[test]
 fn a_missing_nvim_is_listed_as_a_skip_under_the_summary() {
     let output = skip_support::run_without_tools("neovim_applies_a_quick_fix_and_formats");

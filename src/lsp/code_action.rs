@@ -1,4 +1,5 @@
-//! `textDocument/codeAction`: a quick fix per fixable finding in the range, and
+//! `textDocument/codeAction`: a quick fix per fixable finding in the range (the safe ones
+//! first and preferred, then the unsafe ones, titled "... (unsafe)"), and
 //! "Fix all (composeguard)" (`source.fixAll.composeguard`), the safe fixes of the whole buffer.
 
 use std::collections::HashMap;
@@ -29,6 +30,7 @@ pub fn code_actions(params: &CodeActionParams, buffer: &Buffer) -> Vec<CodeActio
             Err(_) => return Vec::new(),
         };
         let wanted_range = text.byte_range(params.range);
+        let mut quick_fixes = Vec::new();
         for d in &file.diagnostics {
             let Some(fix) = &d.fix else { continue };
             let title = match fix.applicability {
@@ -43,15 +45,26 @@ pub fn code_actions(params: &CodeActionParams, buffer: &Buffer) -> Vec<CodeActio
             let Some(edits) = text.text_edits(&fix.edits) else {
                 continue;
             };
-            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title,
-                kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![to_lsp(d, &text, uri)]),
-                edit: Some(workspace_edit(uri, edits)),
-                is_preferred: Some(fix.applicability == Applicability::Safe),
-                ..CodeAction::default()
-            }));
+            quick_fixes.push((
+                fix.applicability,
+                CodeAction {
+                    title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![to_lsp(d, &text, uri)]),
+                    edit: Some(workspace_edit(uri, edits)),
+                    is_preferred: Some(fix.applicability == Applicability::Safe),
+                    ..CodeAction::default()
+                },
+            ));
         }
+        // The safe fixes first (each preferred), then the unsafe ones (marked, not
+        // preferred), each group in the order of its findings.
+        quick_fixes.sort_by_key(|(applicability, _)| *applicability != Applicability::Safe);
+        actions.extend(
+            quick_fixes
+                .into_iter()
+                .map(|(_, action)| CodeActionOrCommand::CodeAction(action)),
+        );
     }
     if wanted(only, &fix_all_kind()) {
         let edits = fix_all_edits(buffer);
@@ -70,18 +83,24 @@ pub fn code_actions(params: &CodeActionParams, buffer: &Buffer) -> Vec<CodeActio
 /// The edits that apply every safe fix to the buffer (to a fixed point, verified by the
 /// engine); empty when there is nothing to fix or the buffer cannot be read.
 pub fn fix_all_edits(buffer: &Buffer) -> Vec<TextEdit> {
+    match fixed_text(buffer) {
+        Some(fixed) => Text::new(buffer.text).diff(&fixed),
+        None => Vec::new(),
+    }
+}
+
+/// The buffer with every safe fix applied, as `check --fix` writes it; `None` when there is
+/// nothing to fix or the buffer cannot be read.
+pub fn fixed_text(buffer: &Buffer) -> Option<String> {
     match check(buffer, true) {
-        Ok(file) => match &file.fixed {
-            Some(fixed) => Text::new(buffer.text).diff(fixed),
-            None => Vec::new(),
-        },
+        Ok(file) => file.fixed,
         Err(failure) => {
             super::log(format!(
                 "{}: not fixed: {}",
                 failure.path.display(),
                 failure.message
             ));
-            Vec::new()
+            None
         }
     }
 }

@@ -47,8 +47,13 @@ fn check_with(buffer: &Buffer, fix: bool, config: &Config) -> Result<FileOutcome
             ),
         });
     }
+    // The buffer is linted as `check` lints its file: in the project `check` puts it in (an
+    // override file with its base file, a base file with its override file), the buffer and
+    // the other open documents standing in for their files.
+    let main = crate::discover::override_base(buffer.path).unwrap_or_else(|| buffer.path.into());
     let mut texts = buffer.others.clone();
-    texts.remove(buffer.path);
+    texts.insert(buffer.path.to_path_buf(), buffer.text.to_string());
+    let main_text = texts.remove(&main);
     let options = CheckOptions {
         config,
         fix,
@@ -56,20 +61,23 @@ fn check_with(buffer: &Buffer, fix: bool, config: &Config) -> Result<FileOutcome
         load: LoadOptions {
             process_env: None,
             texts,
-            skip_override: true,
             ..LoadOptions::default()
         },
     };
-    let outcome = check_project(buffer.path, Some(buffer.text.to_string()), &options)?;
+    let outcome = check_project(&main, main_text, &options)?;
     for why in &outcome.fix_errors {
         super::log(format!("{}: {why}", buffer.path.display()));
     }
-    outcome.files.into_iter().next().ok_or_else(|| LoadFailure {
-        path: buffer.path.to_path_buf(),
-        text: None,
-        offset: None,
-        message: "the project has no files".into(),
-    })
+    outcome
+        .files
+        .into_iter()
+        .find(|f| f.path == buffer.path)
+        .ok_or_else(|| LoadFailure {
+            path: buffer.path.to_path_buf(),
+            text: None,
+            offset: None,
+            message: "the project has no files".into(),
+        })
 }
 
 /// The diagnostics to publish for a buffer: its findings, or the one reason it cannot be
@@ -83,7 +91,7 @@ pub fn diagnostics(uri: &Uri, buffer: &Buffer) -> Vec<LspDiagnostic> {
         .collect();
     match check_with(buffer, false, &config) {
         Ok(file) => out.extend(file.diagnostics.iter().map(|d| to_lsp(d, &text, uri))),
-        Err(failure) => out.push(failure_diagnostic(&failure, buffer.path, &text)),
+        Err(failure) => out.push(failure_diagnostic(&failure, buffer.path, &text, uri)),
     }
     out
 }
@@ -131,29 +139,20 @@ pub fn to_lsp(d: &Diagnostic, text: &Text, uri: &Uri) -> LspDiagnostic {
     }
 }
 
-/// The one diagnostic of a buffer that cannot be loaded, at the error when it is in the
-/// buffer, else at the start (an included file that does not parse).
-fn failure_diagnostic(failure: &LoadFailure, path: &Path, text: &Text) -> LspDiagnostic {
-    let here = failure.path == path;
-    let (range, message) = match failure.offset {
-        Some(offset) if here => {
-            let start = offset.min(text.text.len());
-            // One character wide, so that every editor shows it; none at the end of a line.
-            let end = text.text[start..]
-                .chars()
-                .next()
-                .filter(|c| *c != '\n' && *c != '\r')
-                .map_or(start, |c| start + c.len_utf8());
-            (text.range(&(start..end)), failure.message.clone())
-        }
-        _ if here => (text.range(&(0..0)), failure.message.clone()),
-        _ => (
-            text.range(&(0..0)),
-            format!("{}: {}", failure.path.display(), failure.message),
-        ),
+/// The one diagnostic of a buffer that cannot be loaded: `check`'s `invalid-compose` finding
+/// when the problem is in the buffer, else one at the start naming the file (an included
+/// file that does not parse, an unreadable `.env`).
+fn failure_diagnostic(failure: &LoadFailure, path: &Path, text: &Text, uri: &Uri) -> LspDiagnostic {
+    if failure.path == path && crate::engine::is_rejected_file(failure) {
+        return to_lsp(&crate::engine::load_failure_finding(failure), text, uri);
+    }
+    let message = if failure.path == path {
+        failure.message.clone()
+    } else {
+        format!("{}: {}", failure.path.display(), failure.message)
     };
     LspDiagnostic {
-        range,
+        range: text.range(&(0..0)),
         severity: Some(DiagnosticSeverity::ERROR),
         code: Some(NumberOrString::String(PARSE_ERROR_CODE.into())),
         code_description: rule_href(PARSE_ERROR_CODE).map(|href| CodeDescription { href }),

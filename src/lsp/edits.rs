@@ -85,6 +85,17 @@ impl<'a> Text<'a> {
             .map(|e| TextEdit::new(self.range(&e.range), e.content))
             .collect()
     }
+
+    /// The one edit that turns this text into `new`: from the first byte that differs to the
+    /// last (on character boundaries). `None` when the texts are equal. A client applies one
+    /// edit at once, where it may take a long time over hundreds of small ones.
+    pub fn one_edit(&self, new: &str) -> Option<TextEdit> {
+        if self.text == new {
+            return None;
+        }
+        let e = trim(self.text, 0..self.text.len(), new, 0..new.len());
+        Some(TextEdit::new(self.range(&e.range), e.content))
+    }
 }
 
 fn clamp_u32(n: usize) -> u32 {
@@ -226,6 +237,19 @@ mod tests {
         assert_eq!(edits[0].new_text, "127.0.0.1:");
         assert_eq!(edits[0].range.start, Position::new(0, 6));
         assert_eq!(edits[0].range.start, edits[0].range.end);
+    }
+
+    #[test]
+    fn one_edit_spans_the_change_in_utf16() {
+        let old = "a: 😀 1\nb: 2\nc: 3\nd: é4\n";
+        let new = "a: 😀 10\nb: 2\nc: 3\nd: é40\n";
+        let text = Text::new(old);
+        let edit = text.one_edit(new).unwrap();
+        assert_eq!(edit.range.start, Position::new(0, 7));
+        assert_eq!(edit.range.end, Position::new(3, 5));
+        assert_eq!(edit.new_text, "0\nb: 2\nc: 3\nd: é40");
+        assert_eq!(apply_text_edits(old, &[edit]), new);
+        assert!(text.one_edit(old).is_none());
     }
 
     #[test]

@@ -26,10 +26,21 @@ pub fn render(reports: &[FileReport], color: bool) -> String {
         let text = IndexedText::new(report.text.clone());
         for d in &report.diagnostics {
             let source = NamedSource::new(name.clone(), text.clone()).with_language("yaml");
-            let diagnostic = WithSource {
-                diagnostic: to_miette(d),
-                source,
-            };
+            let mut diagnostic = to_miette(d);
+            // miette cannot show a line thousands of characters long (it panics on the
+            // padding): such a finding is shown by its position, without its line.
+            let spans = std::iter::once(&d.span).chain(d.labels.iter().map(|(s, _)| s));
+            if spans.into_iter().any(|s| text.line_too_long(s.start)) {
+                let at = text.index.position(&text.text, d.span.start);
+                diagnostic.message = format!(
+                    "{name}:{}:{}: {} (its line is too long to show)",
+                    at.line + 1,
+                    at.char_col + 1,
+                    diagnostic.message
+                );
+                diagnostic.labels = None;
+            }
+            let diagnostic = WithSource { diagnostic, source };
             let _ = handler.render_report(&mut out, &diagnostic);
             out.push('\n');
         }
@@ -106,6 +117,17 @@ impl IndexedText {
         IndexedText { text, index }
     }
 }
+
+impl IndexedText {
+    /// Whether the line holding `offset` is too long for miette to show.
+    fn line_too_long(&self, offset: usize) -> bool {
+        let line = self.index.position(&self.text, offset).line;
+        self.index.line_text(&self.text, line).len() > MAX_SHOWN_LINE_BYTES
+    }
+}
+
+/// The longest line shown with its finding.
+const MAX_SHOWN_LINE_BYTES: usize = 10_000;
 
 impl SourceCode for IndexedText {
     fn read_span<'a>(

@@ -200,6 +200,10 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // earlier entries of the same protocol whose ranges overlap can clash: they are found
     // by protocol and port, then tried in order.
     let mut earlier: HashMap<&str, Earlier> = HashMap::new();
+    let mut found: Vec<Diagnostic> = Vec::new();
+    // Where each (entry, clash) was reported in `found`, and the services that publish it.
+    let mut places: HashMap<(crate::compose::model::Loc, String), usize> = HashMap::new();
+    let mut publishers: Vec<Vec<&str>> = Vec::new();
     for (j, pj) in all.iter().enumerate() {
         let (sj, bj, b) = (pj.service, pj.binding, pj.range);
         let seen = earlier.entry(bj.protocol.as_str()).or_default();
@@ -230,12 +234,24 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             format!("service `{}`", si.name)
         };
-        let message = format!(
-            "service `{}` publishes host port {port}/{} on {}, already published by {by}",
-            sj.name,
+        let clash = format!(
+            "host port {port}/{} on {}, already published by {by}",
             bj.protocol,
             describe_ip(bj.host_ip.as_deref().or(pj.default_ip.as_deref()))
         );
+        // An entry reached by several services (a port list behind an alias) is one finding
+        // that names them all.
+        let key = (bj.at, clash);
+        if let Some(&i) = places.get(&key) {
+            let names: &mut Vec<&str> = &mut publishers[i];
+            if !names.contains(&sj.name.as_str()) {
+                names.push(&sj.name);
+            }
+            continue;
+        }
+        let message = format!("service `{}` publishes {}", sj.name, key.1);
+        places.insert(key, found.len());
+        publishers.push(vec![&sj.name]);
         let mut d = diagnostic(&PORT_META, project, bj.at, message).with_help(
             "publish another host port (the part before the colon), or put the services in profiles that do not run together",
         );
@@ -245,8 +261,19 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 format!("first published by `{}`", si.name),
             );
         }
-        out.push(d);
+        found.push(d);
     }
+    for ((_, clash), i) in places {
+        let names = &publishers[i];
+        if let [first, rest @ .., last] = names.as_slice() {
+            let mut list = format!("`{first}`");
+            for name in rest {
+                list.push_str(&format!(", `{name}`"));
+            }
+            found[i].message = format!("services {list} and `{last}` publish {clash}");
+        }
+    }
+    out.extend(found);
 }
 
 pub fn check_names(ctx: &Context, out: &mut Vec<Diagnostic>) {

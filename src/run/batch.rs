@@ -367,6 +367,31 @@ impl Run<'_> {
         };
         let outcome = match check_project(&path, None, &options) {
             Ok(o) => o,
+            Err(failure) if crate::engine::is_rejected_file(&failure) => {
+                // A file Compose rejects: a finding, shown and counted as any other.
+                let report = failure_report(&failure);
+                let keys = report
+                    .diagnostics
+                    .iter()
+                    .map(|d| finding_key(&failure.path, d))
+                    .collect();
+                let rendered = self.streaming.then(|| {
+                    render(
+                        std::slice::from_ref(&report),
+                        self.args.output_format,
+                        self.color,
+                    )
+                });
+                checked.files.push(CheckedFile {
+                    report,
+                    keys,
+                    rendered,
+                    diff: None,
+                    path: failure.path,
+                    fixes_applied: 0,
+                });
+                return checked;
+            }
             Err(failure) => {
                 checked.errors.push(render_failure(&failure));
                 // Machine formats (SARIF, annotations ...) carry the failure as a finding too.
