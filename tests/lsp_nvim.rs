@@ -66,6 +66,52 @@ fn nvim_version() -> Result<(u32, u32), String> {
     Ok((major, minor))
 }
 
+/// Runs `tests/nvim/<script>` in a headless Neovim in `work`, with the server's binary and
+/// `vars` in its environment and its state, cache and config under `home`; a run longer than
+/// [`TIMEOUT`] (a hang) fails the test.
+fn run_nvim(
+    script: &str,
+    work: &Path,
+    home: &Path,
+    vars: &[(&str, &Path)],
+) -> (std::process::ExitStatus, std::process::Output) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/nvim")
+        .join(script);
+    let mut command = Command::new("nvim");
+    command
+        .args(["--headless", "--clean", "-n", "-u", "NONE", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .current_dir(work)
+        .env("COMPOSEGUARD_BIN", env!("CARGO_BIN_EXE_composeguard"))
+        // Neovim's state, cache (the LSP log) and config stay in the temporary folder.
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("start nvim");
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("nvim did not finish {script:?} in {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (status, child.wait_with_output().unwrap())
+}
+
 #[test]
 fn neovim_applies_a_quick_fix_and_formats() {
     if let Err(why) = nvim_version() {
@@ -88,43 +134,16 @@ fn neovim_applies_a_quick_fix_and_formats() {
     std::fs::write(&compose, COMPOSE).unwrap();
     let result = root.join("result.yaml");
     let error = root.join("error.txt");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/lsp_e2e.lua");
-
-    let mut child = Command::new("nvim")
-        .args(["--headless", "--clean", "-n", "-u", "NONE", "-c"])
-        .arg(format!("luafile {}", script.display()))
-        .current_dir(&work)
-        .env("COMPOSEGUARD_BIN", env!("CARGO_BIN_EXE_composeguard"))
-        .env("COMPOSEGUARD_FILE", &compose)
-        .env("COMPOSEGUARD_RESULT", &result)
-        .env("COMPOSEGUARD_ERROR", &error)
-        // Neovim's state, cache (the LSP log) and config stay in the temporary folder.
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start nvim");
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "nvim did not finish in {TIMEOUT:?}; error file: {:?}",
-                std::fs::read_to_string(&error).ok()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let output = child.wait_with_output().unwrap();
+    let (status, output) = run_nvim(
+        "lsp_e2e.lua",
+        &work,
+        &home,
+        &[
+            ("COMPOSEGUARD_FILE", &compose),
+            ("COMPOSEGUARD_RESULT", &result),
+            ("COMPOSEGUARD_ERROR", &error),
+        ],
+    );
     let why = std::fs::read_to_string(&error).unwrap_or_default();
     assert!(
         status.success() && why.is_empty(),
@@ -173,38 +192,17 @@ fn neovim_formats_a_big_file_quickly() {
         root.join("error.txt"),
         root.join("timing.txt"),
     );
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/lsp_format_large.lua");
-    let mut child = Command::new("nvim")
-        .args(["--headless", "--clean", "-n", "-u", "NONE", "-c"])
-        .arg(format!("luafile {}", script.display()))
-        .current_dir(&work)
-        .env("COMPOSEGUARD_BIN", env!("CARGO_BIN_EXE_composeguard"))
-        .env("COMPOSEGUARD_FILE", &compose)
-        .env("COMPOSEGUARD_RESULT", &result)
-        .env("COMPOSEGUARD_ERROR", &error)
-        .env("COMPOSEGUARD_TIMING", &timing)
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start nvim");
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("nvim did not finish in {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (status, _) = run_nvim(
+        "lsp_format_large.lua",
+        &work,
+        &home,
+        &[
+            ("COMPOSEGUARD_FILE", &compose),
+            ("COMPOSEGUARD_RESULT", &result),
+            ("COMPOSEGUARD_ERROR", &error),
+            ("COMPOSEGUARD_TIMING", &timing),
+        ],
+    );
     let why = std::fs::read_to_string(&error).unwrap_or_default();
     assert!(
         status.success() && why.is_empty(),
