@@ -59,6 +59,9 @@ pub enum Command {
     /// Audit the running Docker engine and the host firewall: what is really published
     /// (read only).
     Audit(crate::audit::AuditArgs),
+    /// List every exception (suppression comments and `[[exceptions]]`) with its owner, end
+    /// and days left; exit 1 when one has expired.
+    Exceptions(crate::exceptions::command::ExceptionsArgs),
     /// Run the language server on stdin/stdout.
     Server,
 }
@@ -104,6 +107,10 @@ pub struct CheckArgs {
     /// Exit 0 even when findings remain (errors still exit 2): for format-on-save.
     #[arg(long)]
     pub exit_zero: bool,
+    /// "Today" for exceptions with an end: `2027-01-31` or `2027-01-31T12:00:00Z`
+    /// (default: $COMPOSEGUARD_NOW, else the clock).
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Colour: auto (on a terminal), always, never.

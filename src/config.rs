@@ -70,6 +70,10 @@ pub struct ConfigFile {
     /// How inline suppressions are checked.
     #[serde(default)]
     pub suppressions: SuppressionConfig,
+    /// Exceptions with an owner and an end: findings of a rule accepted in some files or
+    /// services until a date (see `composeguard rule expired-exception`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<crate::exceptions::ExceptionEntry>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
@@ -139,6 +143,11 @@ pub struct SuppressionConfig {
     /// Report a suppression comment that suppresses nothing.
     #[serde(default = "yes")]
     pub report_unused: bool,
+    /// How long before an exception's `until` the `expiring-exception` warning starts:
+    /// days or weeks, `14d` (the default), `2w`; `0d` never warns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub warn_before: Option<Spanned<String>>,
 }
 
 impl Default for SuppressionConfig {
@@ -146,6 +155,7 @@ impl Default for SuppressionConfig {
         SuppressionConfig {
             require_reason: true,
             report_unused: true,
+            warn_before: None,
         }
     }
 }
@@ -197,6 +207,8 @@ pub struct Config {
     pub settings: Settings,
     pub fail_on: Severity,
     pub catalogue: Arc<Catalogue>,
+    /// `[[exceptions]]`, `warn-before` and now: whether an exception holds.
+    pub exceptions: crate::exceptions::Policy,
     exclude: GlobSet,
     include: GlobSet,
     per_file: Vec<(GlobSet, Vec<String>)>,
@@ -219,6 +231,8 @@ pub struct Overrides {
     pub ignore: Vec<String>,
     pub fail_on: Option<Severity>,
     pub bind_address: Option<String>,
+    /// `--now` (or `COMPOSEGUARD_NOW`): the moment exceptions are judged at.
+    pub now: Option<crate::exceptions::Moment>,
 }
 
 impl Config {
@@ -310,6 +324,13 @@ impl Config {
                 rules.iter().map(|r| r.get_ref().clone()).collect(),
             ));
         }
+        let exceptions = crate::exceptions::resolve(
+            &file.exceptions,
+            file.suppressions.warn_before.as_ref(),
+            path.as_deref(),
+            &text,
+        )
+        .map_err(|(span, message)| error(span, message))?;
         let sensitive = &file.sensitive;
         let catalogue = if sensitive.images.is_empty()
             && sensitive.ports.is_empty()
@@ -367,6 +388,7 @@ impl Config {
             fail_on: file.fail_on.unwrap_or(Severity::Warning),
             settings,
             catalogue,
+            exceptions,
             exclude,
             include,
             per_file,
@@ -400,6 +422,9 @@ impl Config {
         if let Some(f) = overrides.fail_on {
             self.fail_on = f;
             self.file.fail_on = Some(f);
+        }
+        if let Some(now) = overrides.now {
+            self.exceptions.now = now;
         }
         if let Some(bind) = &overrides.bind_address {
             self.settings.bind_address = bind
@@ -480,7 +505,8 @@ impl Config {
                 || path.file_name().is_some_and(|n| self.include.is_match(n)))
     }
 
-    fn relative(&self, file: &Path) -> PathBuf {
+    /// A path relative to the config file's folder (as given when there is no config file).
+    pub(crate) fn relative(&self, file: &Path) -> PathBuf {
         let file = file.strip_prefix("./").unwrap_or(file);
         let Some(dir) = self.path.as_ref().and_then(|p| p.parent()) else {
             return file.to_path_buf();
@@ -618,12 +644,31 @@ impl Config {
         let suppressions = &self.file.suppressions;
         let default = SuppressionConfig::default();
         out.push_str(&format!(
-            "\n[suppressions]\n{}require-reason = {}\n{}report-unused = {}\n",
+            "\n[suppressions]\n{}require-reason = {}\n{}report-unused = {}\n{}warn-before = {}\n",
             from(suppressions.require_reason != default.require_reason),
             suppressions.require_reason,
             from(suppressions.report_unused != default.report_unused),
-            suppressions.report_unused
+            suppressions.report_unused,
+            from(suppressions.warn_before.is_some()),
+            lit(suppressions
+                .warn_before
+                .as_ref()
+                .map_or(crate::exceptions::DEFAULT_WARN_BEFORE, |w| w.get_ref()))
         ));
+        if !self.file.exceptions.is_empty() {
+            #[derive(Serialize)]
+            struct Section<'a> {
+                exceptions: &'a [crate::exceptions::ExceptionEntry],
+            }
+            if let Ok(text) = toml::to_string(&Section {
+                exceptions: &self.file.exceptions,
+            }) {
+                out.push_str(&format!(
+                    "\n# from {file_name} (paths relative to its folder)\n"
+                ));
+                out.push_str(&text);
+            }
+        }
         let sensitive = &self.file.sensitive;
         if !(sensitive.images.is_empty()
             && sensitive.ports.is_empty()

@@ -127,18 +127,36 @@ fn finish(
     found: Vec<Diagnostic>,
     completeness: Completeness,
 ) -> Vec<Diagnostic> {
+    finish_recorded(project, options, found, completeness).0
+}
+
+/// [`lint`], and what each exception (suppression comment, `[[exceptions]]` entry) did.
+pub fn lint_recorded(
+    project: &Project,
+    options: &CheckOptions,
+) -> (Vec<Diagnostic>, Vec<suppress::ExceptionUse>) {
+    let ctx = Context::new(project, &options.config.catalogue, &options.config.settings);
+    let found = rule_findings(&ctx, options, Rules::All, 1);
+    finish_recorded(project, options, found, Completeness::AllRules)
+}
+
+/// [`finish`], and what each exception did.
+fn finish_recorded(
+    project: &Project,
+    options: &CheckOptions,
+    found: Vec<Diagnostic>,
+    completeness: Completeness,
+) -> (Vec<Diagnostic>, Vec<suppress::ExceptionUse>) {
     let config = options.config;
-    let enabled = |meta: &RuleMeta| config.is_enabled(meta);
     let suppressions = &config.file.suppressions;
-    let mut diagnostics = suppress::apply(
-        project,
-        found,
-        &enabled,
-        suppressions.require_reason,
-        suppressions.report_unused && completeness == Completeness::AllRules,
-    );
+    let checks = suppress::Checks {
+        reason: suppressions.require_reason,
+        unused: suppressions.report_unused && completeness == Completeness::AllRules,
+        expiry: true,
+    };
+    let (mut diagnostics, uses) = suppress::apply_recorded(project, found, config, checks);
     diagnostics.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
-    merge_same_location(diagnostics)
+    (merge_same_location(diagnostics), uses)
 }
 
 /// One finding per rule and location: findings of one rule at the same span (an entry reached

@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
+pub mod exceptions;
 pub mod fix;
 pub mod line_index;
 pub mod lsp;

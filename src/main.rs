@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         ),
         Command::Tunnel(args) => composeguard::tunnel::run(args, &mut io),
         Command::Audit(args) => composeguard::audit::run(args, &mut io),
+        Command::Exceptions(args) => composeguard::exceptions::command::run(args, &mut io),
         Command::Server => unreachable!("handled above"),
     };
     ExitCode::from(code as u8)

@@ -194,7 +194,9 @@ fn overrides(args: &CheckArgs) -> Result<Overrides, String> {
         },
         None => None,
     };
+    let now = crate::exceptions::command::now_option(args.now.as_deref())?;
     Ok(Overrides {
+        now,
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
         ignore: args.ignore.clone(),

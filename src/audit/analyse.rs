@@ -698,9 +698,8 @@ pub fn analyse(
             let kept = crate::suppress::apply(
                 &s.project,
                 file_diags,
-                &|m| config.is_enabled(m),
-                false,
-                false,
+                &config,
+                crate::suppress::Checks::NONE,
             );
             for d in kept {
                 let f = &s.project.files[d.file];

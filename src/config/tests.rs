@@ -234,3 +234,32 @@ fn the_committed_schema_is_current() {
         "composeguard.schema.json is stale: run UPDATE_SCHEMA=1 cargo test --lib config"
     );
 }
+
+#[test]
+fn exceptions_are_read_and_a_bad_date_is_an_error_at_its_line() {
+    let text = "[suppressions]\nwarn-before = \"2w\"\n\n[[exceptions]]\nrule = \"sensitive-port-exposed\"\npath = \"deploy/*.yaml\"\nservice = \"db\"\nuntil = \"2027-01-31\"\nowner = \"@db-team\"\nreason = \"replication\"\n";
+    let config = parse(text).unwrap();
+    assert_eq!(config.exceptions.warn_before, 14 * 86_400);
+    let entry = &config.exceptions.entries[0];
+    assert_eq!(entry.line, 4, "the line of its [[exceptions]] header");
+    assert_eq!(entry.service.as_deref(), Some("db"));
+    assert_eq!(entry.until.as_ref().unwrap().0, "2027-01-31");
+    // Read back from `composeguard config`, the same entry.
+    let again = parse(&config.to_toml()).unwrap();
+    assert_eq!(again.exceptions.entries[0].rule, "sensitive-port-exposed");
+    assert_eq!(again.exceptions.warn_before, 14 * 86_400);
+
+    let bad = text.replace("2027-01-31", "2027-01-32");
+    let err = parse(&bad).unwrap_err();
+    assert_eq!(&bad[err.span.clone().unwrap()], "\"2027-01-32\"");
+    assert!(err.message.contains("no such day"), "{}", err.message);
+    assert!(err.render(false).contains(":8:"), "{}", err.render(false));
+
+    let bad = text.replace("\"2w\"", "\"2 weeks\"");
+    let err = parse(&bad).unwrap_err();
+    assert_eq!(&bad[err.span.unwrap()], "\"2 weeks\"");
+
+    let bad = text.replace("rule = \"sensitive-port-exposed\"", "rule = \"no-such\"");
+    let err = parse(&bad).unwrap_err();
+    assert_eq!(&bad[err.span.unwrap()], "\"no-such\"");
+}

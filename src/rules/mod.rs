@@ -253,6 +253,14 @@ pub static RULES: &[Rule] = &[
         meta: crate::suppress::NO_REASON_META,
         check: reported_by_the_engine,
     },
+    Rule {
+        meta: crate::exceptions::EXPIRED_META,
+        check: reported_by_the_engine,
+    },
+    Rule {
+        meta: crate::exceptions::EXPIRING_META,
+        check: reported_by_the_engine,
+    },
     // Reported by `composeguard audit` (src/audit/), from the running host; listed here so
     // that they can be selected, ignored, given a severity and documented like the others.
     Rule {
