@@ -22,8 +22,14 @@ struct Client {
 
 impl Client {
     fn start(cwd: &Path) -> Client {
+        Client::start_with(cwd, &[])
+    }
+
+    /// With these environment variables (`COMPOSEGUARD_NOW`).
+    fn start_with(cwd: &Path, vars: &[(&str, &str)]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_composeguard"))
             .arg("server")
+            .envs(vars.iter().copied())
             .current_dir(cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -399,9 +405,17 @@ fn diagnostics_code_actions_and_formatting_in_utf16() {
                "context": {"diagnostics": [], "only": ["quickfix"]}}),
     );
     let actions = actions.as_array().unwrap();
-    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(actions.len(), 2, "{actions:#?}");
     assert_eq!(actions[0]["title"], "Bind to 127.0.0.1 (unsafe)");
     assert_eq!(actions[0]["isPreferred"], false);
+    // Then the suppression that ends (see a_suppression_that_ends_...).
+    assert!(
+        actions[1]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Suppress port-exposed-all-interfaces until "),
+        "{actions:#?}"
+    );
 
     // 4. Formatting applies the safe fixes only.
     let edits = client.request(
@@ -753,7 +767,13 @@ fn quick_fixes_offer_the_safe_fix_first_and_mark_the_unsafe_ones() {
         json!({"textDocument": {"uri": uri}, "range": range((0, 0), (9, 0)),
                "context": {"diagnostics": [], "only": ["quickfix"]}}),
     );
-    let actions = actions.as_array().unwrap();
+    // The fixes (the suppressions that follow them are tested on their own).
+    let actions: Vec<&Value> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| !a["title"].as_str().unwrap().starts_with("Suppress "))
+        .collect();
     let titles: Vec<&str> = actions
         .iter()
         .map(|a| a["title"].as_str().unwrap())
@@ -788,6 +808,122 @@ fn quick_fixes_offer_the_safe_fix_first_and_mark_the_unsafe_ones() {
         fixed.contains("[\"8000:8000\"]") && fixed.contains("[\"9000:9000\""),
         "{fixed}"
     );
+    assert_eq!(client.shutdown(), 0);
+}
+
+const WITH_EXCEPTIONS: &str = r#"services:
+  db:
+    image: postgres:16
+    ports:
+      # composeguard: ignore[sensitive-port-exposed] until=2027-01-31 owner=@db-team replication
+      - "5432:5432"
+  cache:
+    image: redis:7
+    ports:
+      - "6379:6379"
+"#;
+
+/// The server judges exceptions as `check` does, at `COMPOSEGUARD_NOW`: the expired comment is
+/// a diagnostic on the comment and no longer suppresses; the config's exception of the cache
+/// holds. On the finding, a quick fix inserts a suppression ending 30 days later.
+#[test]
+fn a_suppression_that_ends_expired_exceptions_and_the_quick_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("composeguard.toml"),
+        "select = [\"sensitive-port-exposed\", \"suppression\"]\n\n\
+         [[exceptions]]\nservice = \"cache\"\nrule = \"sensitive-port-exposed\"\n\
+         until = \"2027-06-30\"\nreason = \"until the move\"\n",
+    )
+    .unwrap();
+    let path = root.join("compose.yaml");
+    std::fs::write(&path, WITH_EXCEPTIONS).unwrap();
+    let uri = uri_of(&path);
+    let mut client = Client::start_with(&root, &[("COMPOSEGUARD_NOW", "2027-02-01")]);
+    client.initialize(&root);
+    client.open(&uri, WITH_EXCEPTIONS);
+    let found = client.diagnostics(&uri, 1);
+    assert_eq!(
+        codes(&found),
+        ["expired-exception", "sensitive-port-exposed"],
+        "{found:#?}"
+    );
+    assert_eq!(found[0]["range"], range((4, 6), (4, 96)));
+    assert_eq!(found[0]["severity"], 1);
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(until=2027-01-31, owner @db-team) has expired"),
+        "{found:#?}"
+    );
+    assert_eq!(found[1]["range"], range((5, 8), (5, 19)));
+    // The same findings as `check` at the same day.
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args(["check", "--output-format", "concise", "--now", "2027-02-01"])
+        .arg(&path)
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let check = String::from_utf8(check.stdout).unwrap();
+    assert_eq!(
+        check
+            .lines()
+            .filter(|l| l.contains("compose.yaml:"))
+            .count(),
+        2,
+        "{check}"
+    );
+    assert!(
+        check.contains("compose.yaml:5:7: error expired-exception"),
+        "{check}"
+    );
+    assert!(
+        check.contains("compose.yaml:6:9: error sensitive-port-exposed"),
+        "{check}"
+    );
+
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range((5, 10), (5, 10)),
+               "context": {"diagnostics": [], "only": ["quickfix"]}}),
+    );
+    let actions = actions.as_array().unwrap();
+    let titles: Vec<&str> = actions
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Bind to 127.0.0.1",
+            "Suppress sensitive-port-exposed until 2027-03-03"
+        ]
+    );
+    let suppress = &actions[1];
+    assert_eq!(suppress["kind"], "quickfix");
+    assert_eq!(suppress["isPreferred"], false);
+    assert_eq!(suppress["diagnostics"][0]["code"], "sensitive-port-exposed");
+    let edits = suppress["edit"]["changes"][&uri].as_array().unwrap();
+    let edited = apply(WITH_EXCEPTIONS, edits);
+    assert_eq!(
+        edited,
+        WITH_EXCEPTIONS.replace(
+            "      - \"5432:5432\"",
+            "      # composeguard: ignore[sensitive-port-exposed] until=2027-03-03 TODO: say why\n      - \"5432:5432\""
+        )
+    );
+    client.change(&uri, 2, json!([{"text": edited}]));
+    let found = client.diagnostics(&uri, 2);
+    assert_eq!(codes(&found), ["expired-exception"], "{found:#?}");
+    // A range with no finding offers no suppression.
+    let away = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range((1, 2), (1, 2)),
+               "context": {"diagnostics": [], "only": ["quickfix"]}}),
+    );
+    assert_eq!(away.as_array().map_or(0, Vec::len), 0, "{away:#?}");
     assert_eq!(client.shutdown(), 0);
 }
 

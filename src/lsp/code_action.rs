@@ -1,6 +1,8 @@
 //! `textDocument/codeAction`: a quick fix per fixable finding in the range (the safe ones
 //! first and preferred, then the unsafe ones, titled "... (unsafe)"), and
 //! "Fix all (composeguard)" (`source.fixAll.composeguard`), the safe fixes of the whole buffer.
+//! After the fixes, a quick fix per finding that suppresses it for 30 days
+//! (`suppress_action`).
 
 use std::collections::HashMap;
 
@@ -10,6 +12,7 @@ use lsp_types::{
 
 use super::diagnostics::{Buffer, check, to_lsp};
 use super::edits::Text;
+use super::suppress_action::suppress_actions;
 use crate::fix::Applicability;
 
 pub const FIX_ALL_KIND: &str = "source.fixAll.composeguard";
@@ -65,6 +68,16 @@ pub fn code_actions(params: &CodeActionParams, buffer: &Buffer) -> Vec<CodeActio
                 .into_iter()
                 .map(|(_, action)| CodeActionOrCommand::CodeAction(action)),
         );
+        // Then, for each finding, a suppression that ends (src/lsp/suppress_action.rs).
+        let now = super::settings::config_or_default(buffer.path)
+            .0
+            .exceptions
+            .now;
+        actions.extend(
+            suppress_actions(buffer, &file.diagnostics, wanted_range, now, uri)
+                .into_iter()
+                .map(CodeActionOrCommand::CodeAction),
+        );
     }
     if wanted(only, &fix_all_kind()) {
         let edits = fix_all_edits(buffer);
@@ -105,7 +118,7 @@ pub fn fixed_text(buffer: &Buffer) -> Option<String> {
     }
 }
 
-fn workspace_edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {
+pub(super) fn workspace_edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {
     WorkspaceEdit {
         changes: Some(HashMap::from([(uri.clone(), edits)])),
         ..WorkspaceEdit::default()

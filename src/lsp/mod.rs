@@ -9,6 +9,7 @@
 //! - `formatting`: `textDocument/formatting` (the safe fixes).
 //! - `edits`: byte edits and whole-text changes as LSP `TextEdit`s.
 //! - `settings`: the settings of a document, read again on every lint.
+//! - `suppress_action`: the quick fix that inserts a suppression comment with `until=`.
 
 mod code_action;
 mod diagnostics;
@@ -17,6 +18,7 @@ mod edits;
 mod formatting;
 mod server;
 mod settings;
+mod suppress_action;
 mod transport;
 
 pub use server::serve;

@@ -13,10 +13,22 @@ use crate::settings::Settings;
 /// The configuration for the compose file at `path` (which may not exist on disk yet): the
 /// defaults when no config file applies, an error when the one that applies is invalid.
 pub fn current_config(path: &Path) -> Result<Config, ConfigError> {
-    match find_config(path) {
-        Some(file) => Config::load(&file),
-        None => Ok(Config::default()),
+    let config = match find_config(path) {
+        Some(file) => Config::load(&file)?,
+        None => Config::default(),
+    };
+    Ok(with_env_now(config))
+}
+
+/// "Today" for exceptions with an end, as `check` reads it without `--now`:
+/// `COMPOSEGUARD_NOW`, else the clock.
+fn with_env_now(mut config: Config) -> Config {
+    match crate::exceptions::date::now_from_env() {
+        Ok(Some(now)) => config.exceptions.now = now,
+        Ok(None) => {}
+        Err(why) => super::log(format!("{why} (using the clock)")),
     }
+    config
 }
 
 /// The configuration for `path`, or the defaults (and the reason) when its config file is
@@ -30,7 +42,7 @@ pub fn config_or_default(path: &Path) -> (Config, Option<ConfigError>) {
                 e.path.display(),
                 e.message
             ));
-            (Config::default(), Some(e))
+            (with_env_now(Config::default()), Some(e))
         }
     }
 }
