@@ -1,6 +1,8 @@
 //! The language server with a real client: headless Neovim (0.7 or later, Debian's
 //! `neovim` package) runs `tests/nvim/lsp_e2e.lua`, which opens a compose file, waits for
-//! the diagnostics, applies a quick fix, formats, and writes the buffer's text out.
+//! the diagnostics, applies a quick fix, formats, and writes the buffer's text out; and
+//! `tests/nvim/lsp_exceptions.lua`, an expired exception and the quick fix that suppresses a
+//! finding for 30 days.
 //!
 //! Without `nvim` on PATH the test skips, listed under the harness's summary
 //! (tests/skip_support), unless COMPOSEGUARD_REQUIRE_ORACLE=1 (CI), where it fails.
@@ -155,6 +157,66 @@ fn neovim_applies_a_quick_fix_and_formats() {
     assert_eq!(fixed, EXPECTED);
     // Neovim never saved the buffer: the file on disk is as written.
     assert_eq!(std::fs::read_to_string(&compose).unwrap(), COMPOSE);
+}
+
+const WITH_EXPIRED: &str = r#"services:
+  db:
+    image: postgres:16
+    ports:
+      # composeguard: ignore[sensitive-port-exposed] until=2027-01-31 owner=@db-team replication
+      - "5432:5432"
+"#;
+
+/// The suppression the quick fix inserted, 30 days after COMPOSEGUARD_NOW.
+const WITH_NEW_SUPPRESSION: &str = r#"services:
+  db:
+    image: postgres:16
+    ports:
+      # composeguard: ignore[sensitive-port-exposed] until=2027-01-31 owner=@db-team replication
+      # composeguard: ignore[sensitive-port-exposed] until=2027-03-03 TODO: say why
+      - "5432:5432"
+"#;
+
+#[test]
+fn neovim_shows_an_expired_exception_and_suppresses_for_30_days() {
+    if let Err(why) = nvim_version() {
+        skip_or_fail(&why);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let work = root.join("project");
+    let home = root.join("home");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        work.join("composeguard.toml"),
+        "select = [\"sensitive-port-exposed\", \"suppression\"]\n",
+    )
+    .unwrap();
+    let compose = work.join("compose.yaml");
+    std::fs::write(&compose, WITH_EXPIRED).unwrap();
+    let (result, error) = (root.join("result.yaml"), root.join("error.txt"));
+    let (status, output) = run_nvim(
+        "lsp_exceptions.lua",
+        &work,
+        &home,
+        &[
+            ("COMPOSEGUARD_FILE", &compose),
+            ("COMPOSEGUARD_RESULT", &result),
+            ("COMPOSEGUARD_ERROR", &error),
+            ("COMPOSEGUARD_NOW", Path::new("2027-02-01")),
+        ],
+    );
+    let why = std::fs::read_to_string(&error).unwrap_or_default();
+    assert!(
+        status.success() && why.is_empty(),
+        "nvim exited with {status}\n--- test failure ---\n{why}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    let edited = std::fs::read_to_string(&result).expect("the script wrote the buffer");
+    assert_eq!(edited, WITH_NEW_SUPPRESSION);
 }
 
 /// A compose file of `services` services, each publishing a sensitive port on every
