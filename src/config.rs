@@ -649,7 +649,7 @@ impl Config {
             suppressions.require_reason,
             from(suppressions.report_unused != default.report_unused),
             suppressions.report_unused,
-            from(suppressions.warn_before.is_some()),
+            from(self.exceptions.warn_before != crate::exceptions::Policy::default().warn_before),
             lit(suppressions
                 .warn_before
                 .as_ref()
