@@ -232,3 +232,43 @@ pub fn resolve(
     policy.entries = Arc::new(resolved);
     Ok(policy)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_by_the_end_and_the_window() {
+        let day = |t: &str| date::parse(t).unwrap();
+        let policy = |now: &str, window_days: i64| Policy {
+            now: day(now).start(),
+            warn_before: window_days * date::SECONDS_PER_DAY,
+            entries: Arc::new(Vec::new()),
+        };
+        let until = Some(day("2027-01-31"));
+        assert_eq!(Status::of(None, &policy("2030-01-01", 14)), Status::NoEnd);
+        assert_eq!(
+            Status::of(until, &policy("2027-01-17", 14)),
+            Status::Active { days_left: 15 }
+        );
+        assert_eq!(
+            Status::of(until, &policy("2027-01-18", 14)),
+            Status::Expiring { days_left: 14 }
+        );
+        assert_eq!(
+            Status::of(until, &policy("2027-01-31", 0)),
+            Status::Active { days_left: 1 },
+            "0d never warns"
+        );
+        assert_eq!(
+            Status::of(until, &policy("2027-02-01", 14)),
+            Status::Expired { days_left: 0 }
+        );
+        assert!(!Status::Expired { days_left: 0 }.suppresses());
+        assert!(Status::Expiring { days_left: 1 }.suppresses());
+        // An instant ends at that instant.
+        let instant = Some(day("2027-01-31T12:00:00+02:00"));
+        assert!(Status::of(instant, &policy("2027-01-31T09:59:59Z", 0)).suppresses());
+        assert!(!Status::of(instant, &policy("2027-01-31T10:00:00Z", 0)).suppresses());
+    }
+}

@@ -623,3 +623,48 @@ pub fn service_of(project: &Project, file: FileId, offset: usize) -> Option<&str
             .then_some(service.name.as_str())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn until_and_owner_in_any_order_before_the_reason() {
+        for text in [
+            "ignore[sensitive-port-exposed] until=2027-01-31 owner=@db-team debugging replication",
+            "ignore[sensitive-port-exposed] owner=@db-team until=2027-01-31 debugging replication",
+            "ignore[sensitive-port-exposed]   owner=@db-team   until=2027-01-31 - debugging replication",
+        ] {
+            let d = parse_directive(text).unwrap_or_else(|e| panic!("{text}: {}", e.0));
+            assert_eq!(d.kind, "ignore");
+            assert_eq!(d.until.as_ref().unwrap().0, "2027-01-31");
+            assert_eq!(d.owner.as_deref(), Some("@db-team"));
+            assert_eq!(d.reason.as_deref(), Some("debugging replication"), "{text}");
+        }
+        // Only before the reason: later, `until=` is words of the reason.
+        let d = parse_directive("ignore-file reason mentions until=never").unwrap();
+        assert!(d.until.is_none());
+        assert_eq!(d.reason.as_deref(), Some("reason mentions until=never"));
+        let d = parse_directive("ignore-file until=2027-01-31T12:00:00+02:00").unwrap();
+        assert_eq!(d.until.unwrap().0, "2027-01-31T12:00:00+02:00");
+        assert!(d.reason.is_none());
+    }
+
+    #[test]
+    fn bad_values_point_at_themselves() {
+        let text = "ignore[privileged] until=2027-13-01 owner=@x why";
+        let (message, at) = parse_directive(text).err().unwrap();
+        assert!(message.contains("invalid date \"2027-13-01\""), "{message}");
+        assert_eq!(at, Some("2027-13-01"));
+        let (message, at) =
+            parse_directive("ignore[privileged] until=2027-01-01 until=2027-02-01 why")
+                .err()
+                .unwrap();
+        assert!(message.contains("twice"), "{message}");
+        assert_eq!(at, Some("until=2027-02-01"));
+        let (message, _) = parse_directive("ignore[privileged] owner= why")
+            .err()
+            .unwrap();
+        assert!(message.contains("names no one"), "{message}");
+    }
+}

@@ -25,6 +25,11 @@ const COMPOSE: &str = r#"services:
     command: redis-server --requirepass "$REDIS_PASSWORD"
     ports:
       - "6379:6379"
+  # composeguard: ignore-service[port-exposed-all-interfaces] owner=@web until=2027-12-31 the public site
+  web:
+    image: nginx:1.27
+    ports:
+      - "8080:80"
 "#;
 
 const CONFIG: &str = r#"[suppressions]
@@ -68,15 +73,17 @@ fn the_listing_in_each_format() {
     assert_eq!(
         list("text"),
         "\
-location             rule                    service  owner        until                      days left  status    suppressed  reason                    kind
-compose.yaml:5       sensitive-port-exposed  db       @db-team     2027-01-31                 12         expiring  1           debugging replication     ignore
-composeguard.toml:4  sensitive-port-exposed  cache    @cache-team  2027-03-31T12:00:00+02:00  71         active    1           migrating, then \"closed\"  config
+location             rule                         service  owner        until                      days left  status    suppressed  reason                    kind
+compose.yaml:5       sensitive-port-exposed       db       @db-team     2027-01-31                 12         expiring  1           debugging replication     ignore
+compose.yaml:12      port-exposed-all-interfaces  web      @web         2027-12-31                 346        active    1           the public site           ignore-service
+composeguard.toml:4  sensitive-port-exposed       cache    @cache-team  2027-03-31T12:00:00+02:00  71         active    1           migrating, then \"closed\"  config
 "
     );
     assert_eq!(
         list("csv"),
         "file,line,kind,rules,service,owner,until,days_left,status,suppressed,reason\r\n\
 compose.yaml,5,ignore,sensitive-port-exposed,db,@db-team,2027-01-31,12,expiring,1,debugging replication\r\n\
+compose.yaml,12,ignore-service,port-exposed-all-interfaces,web,@web,2027-12-31,346,active,1,the public site\r\n\
 composeguard.toml,4,config,sensitive-port-exposed,cache,@cache-team,2027-03-31T12:00:00+02:00,71,active,1,\"migrating, then \"\"closed\"\"\"\r\n"
     );
     assert_eq!(
@@ -85,21 +92,25 @@ composeguard.toml,4,config,sensitive-port-exposed,cache,@cache-team,2027-03-31T1
 | location | rule | service | owner | until | days left | status | suppressed | reason | kind |
 |---|---|---|---|---|---|---|---|---|---|
 | compose.yaml:5 | sensitive-port-exposed | db | @db-team | 2027-01-31 | 12 | expiring | 1 | debugging replication | ignore |
+| compose.yaml:12 | port-exposed-all-interfaces | web | @web | 2027-12-31 | 346 | active | 1 | the public site | ignore-service |
 | composeguard.toml:4 | sensitive-port-exposed | cache | @cache-team | 2027-03-31T12:00:00+02:00 | 71 | active | 1 | migrating, then \"closed\" | config |
 "
     );
     let json: serde_json::Value = serde_json::from_str(&list("json")).unwrap();
     assert_eq!(json["version"], 1);
     let rows = json["exceptions"].as_array().unwrap();
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["file"], "compose.yaml");
     assert_eq!(rows[0]["line"], 5);
     assert_eq!(rows[0]["owner"], "@db-team");
     assert_eq!(rows[0]["days_left"], 12);
     assert_eq!(rows[0]["status"], "expiring");
     assert_eq!(rows[0]["suppressed"], 1);
-    assert_eq!(rows[1]["kind"], "config");
-    assert_eq!(rows[1]["reason"], "migrating, then \"closed\"");
+    assert_eq!(rows[1]["kind"], "ignore-service");
+    assert_eq!(rows[1]["service"], "web");
+    assert_eq!(rows[2]["kind"], "config");
+    assert_eq!(rows[2]["until"], "2027-03-31T12:00:00+02:00");
+    assert_eq!(rows[2]["reason"], "migrating, then \"closed\"");
 }
 
 #[test]

@@ -18,7 +18,7 @@ use crate::discover::{Found, normalise, search};
 use crate::engine::{CheckOptions, lint_recorded};
 use crate::line_index::LineIndex;
 use crate::run::{ConfigResolver, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Io};
-use crate::suppress::Origin;
+use crate::suppress::{Origin, Scope};
 
 #[derive(Debug, clap::Args)]
 pub struct ExceptionsArgs {
@@ -130,8 +130,7 @@ pub fn run(args: &ExceptionsArgs, io: &mut Io) -> i32 {
                             line,
                             kind: s.kind,
                             rules: s.rules.clone(),
-                            service: crate::suppress::service_of(&project, s.file, s.span.start)
-                                .map(str::to_string),
+                            service: listed_service(&project, &s),
                             owner: s.owner,
                             until: s.until.map(|u| u.0),
                             days_left,
@@ -182,6 +181,20 @@ pub fn run(args: &ExceptionsArgs, io: &mut Io) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// The service a comment is about: the one `ignore-service` names by its place, else the one
+/// the comment is in; none for `ignore-file`.
+fn listed_service(
+    project: &crate::compose::model::Project,
+    s: &crate::suppress::Suppression,
+) -> Option<String> {
+    let at = match &s.scope {
+        Scope::File => return None,
+        Scope::Range(range) => range.start,
+        Scope::Lines(..) => s.span.start,
+    };
+    crate::suppress::service_of(project, s.file, at).map(str::to_string)
 }
 
 /// A path as the user would type it: relative to the working folder when under it.

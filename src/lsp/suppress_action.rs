@@ -83,24 +83,76 @@ fn comment_edit(text: &str, line_start: usize, rule: &str, until: &str) -> Optio
     ))
 }
 
-/// Whether the buffer with the comment loads and has fewer findings of the rule than it
-/// had (`found`).
+/// Whether the buffer with the comment loads, has fewer findings of the rule than it had
+/// (`found`), and no more of any other rule: a line inserted below another suppression
+/// comment would take that comment's place and bring its finding back.
 fn suppresses(buffer: &Buffer, found: &[Diagnostic], edit: &Edit, d: &Diagnostic) -> bool {
     let mut edited = buffer.text.to_string();
     edited.replace_range(edit.range.clone(), &edit.content);
-    let count =
-        |diagnostics: &[Diagnostic]| diagnostics.iter().filter(|f| f.rule == d.rule).count();
-    let before = count(found);
     let candidate = Buffer {
         path: buffer.path,
         text: &edited,
         others: buffer.others.clone(),
     };
-    match check(&candidate, false) {
-        Ok(file) => {
-            count(&file.diagnostics) < before
-                && !file.diagnostics.iter().any(|f| f.rule == "invalid-compose")
-        }
-        Err(_) => false,
+    let Ok(after) = check(&candidate, false) else {
+        return false;
+    };
+    let count = |diagnostics: &[Diagnostic], rule: &str| {
+        diagnostics.iter().filter(|f| f.rule == rule).count()
+    };
+    count(&after.diagnostics, d.rule) < count(found, d.rule)
+        && after
+            .diagnostics
+            .iter()
+            .all(|f| f.rule == d.rule || count(&after.diagnostics, f.rule) <= count(found, f.rule))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suppressions offered at the start of a 0-based line, on 2027-02-01.
+    fn titles(text: &str, line: usize) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("compose.yaml");
+        let buffer = Buffer {
+            path: &path,
+            text,
+            others: Default::default(),
+        };
+        let found = check(&buffer, false).unwrap().diagnostics;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let end = start + text[start..].find('\n').unwrap_or(0);
+        let uri: Uri = "file:///compose.yaml".parse().unwrap();
+        suppress_actions(&buffer, &found, start..end, Moment(1_801_440_000), &uri)
+            .into_iter()
+            .map(|a| a.title)
+            .collect()
+    }
+
+    #[test]
+    fn offered_where_the_comment_suppresses_and_breaks_nothing() {
+        let plain = "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n";
+        let offered = titles(plain, 4);
+        assert!(
+            offered.contains(&"Suppress sensitive-port-exposed until 2027-03-03".to_string()),
+            "{offered:?}"
+        );
+        // Below a suppression of another rule, the new line would bring that rule's finding
+        // back: not offered.
+        let below = "services:\n  db:\n    image: postgres:16\n    ports:\n      # composeguard: ignore[docker-api-exposed] a test daemon\n      - \"2375:2375\"\n";
+        assert_eq!(titles(below, 5), Vec::<String>::new());
+        // The same line without that comment: offered.
+        let alone = below.replace(
+            "      # composeguard: ignore[docker-api-exposed] a test daemon\n",
+            "",
+        );
+        assert_eq!(
+            titles(&alone, 4),
+            [
+                "Suppress docker-api-exposed until 2027-03-03",
+                "Suppress sensitive-port-exposed until 2027-03-03"
+            ]
+        );
     }
 }
