@@ -244,3 +244,47 @@ fn a_bad_date_in_the_config_is_an_error_at_its_line() {
         assert!(stderr.contains("invalid date \"31/03/2027\""), "{stderr}");
     }
 }
+
+#[test]
+fn the_two_rules_are_selected_and_given_a_severity_like_the_others() {
+    let dir = project();
+    let run = |now: &str, extra: &[&str], code: i32| {
+        stdout(
+            composeguard(dir.path())
+                .args(["check", "--output-format", "concise", "--now", now, "."])
+                .args(extra),
+            code,
+        )
+    };
+    let ignored = run("2027-02-01", &["--ignore", "expired-exception"], 1);
+    assert!(!ignored.contains("expired-exception"), "{ignored}");
+    // Not reported, the exception still does not suppress.
+    assert!(
+        ignored.contains("compose.yaml:6:9: error sensitive-port-exposed"),
+        "{ignored}"
+    );
+    let near = run("2027-01-20", &[], 1);
+    assert!(
+        near.contains("compose.yaml:5:7: warning expiring-exception"),
+        "{near}"
+    );
+    assert_eq!(run("2027-01-20", &["--ignore", "suppression"], 0), "");
+    // Severities from the config.
+    std::fs::write(
+        dir.path().join("composeguard.toml"),
+        format!(
+            "[severity]\nexpired-exception = \"warning\"\nexpiring-exception = \"info\"\n\n{CONFIG}"
+        ),
+    )
+    .unwrap();
+    let near = run("2027-01-20", &[], 0);
+    assert!(
+        near.contains("compose.yaml:5:7: info expiring-exception"),
+        "{near}"
+    );
+    let past = run("2027-02-01", &[], 1);
+    assert!(
+        past.contains("compose.yaml:5:7: warning expired-exception"),
+        "{past}"
+    );
+}
