@@ -104,6 +104,13 @@ pub struct CheckArgs {
     /// Exit 0 even when findings remain (errors still exit 2): for format-on-save.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Report only the findings this baseline file does not record (instead of the config's
+    /// `baseline`); the summary counts the others. See docs/baseline.md.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the findings in this baseline file (replacing it) instead of reporting them.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "diff"])]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Colour: auto (on a terminal), always, never.

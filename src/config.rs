@@ -70,6 +70,10 @@ pub struct ConfigFile {
     /// How inline suppressions are checked.
     #[serde(default)]
     pub suppressions: SuppressionConfig,
+    /// A baseline file (relative to the config file's folder): the findings it records are
+    /// not reported (`composeguard check --write-baseline FILE` writes it; docs/baseline.md).
+    #[schemars(with = "Option<String>")]
+    pub baseline: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
@@ -202,6 +206,8 @@ pub struct Config {
     per_file: Vec<(GlobSet, Vec<String>)>,
     /// The config file's text, for errors found after loading (a `--bind` it does not trust).
     text: Arc<str>,
+    /// The baseline in use (the config's `baseline`, or `--baseline`/`--write-baseline`).
+    pub baseline: Option<Arc<crate::baseline::Baseline>>,
 }
 
 impl Default for Config {
@@ -219,6 +225,8 @@ pub struct Overrides {
     pub ignore: Vec<String>,
     pub fail_on: Option<Severity>,
     pub bind_address: Option<String>,
+    /// `--baseline FILE` (or a recording baseline for `--write-baseline FILE`).
+    pub baseline: Option<Arc<crate::baseline::Baseline>>,
 }
 
 impl Config {
@@ -362,7 +370,20 @@ impl Config {
                 .map_err(|e| error(None, format!("sensitive: {e}")))?;
             Arc::new(extended)
         };
+        let baseline = match &file.baseline {
+            Some(name) => {
+                let folder = path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new(""));
+                let loaded = crate::baseline::Baseline::load(&folder.join(name.get_ref()))
+                    .map_err(|why| error(Some(name.span()), format!("baseline: {why}")))?;
+                Some(Arc::new(loaded))
+            }
+            None => None,
+        };
         Ok(Config {
+            baseline,
             path,
             fail_on: file.fail_on.unwrap_or(Severity::Warning),
             settings,
@@ -400,6 +421,9 @@ impl Config {
         if let Some(f) = overrides.fail_on {
             self.fail_on = f;
             self.file.fail_on = Some(f);
+        }
+        if let Some(baseline) = &overrides.baseline {
+            self.baseline = Some(baseline.clone());
         }
         if let Some(bind) = &overrides.bind_address {
             self.settings.bind_address = bind
@@ -598,6 +622,12 @@ impl Config {
             from(!self.settings.public_images.is_empty()),
             lit(&self.settings.public_images)
         ));
+        if let Some(baseline) = &self.file.baseline {
+            out.push_str(&format!(
+                "# from {file_name} (relative to its folder)\nbaseline = {}\n",
+                lit(baseline.get_ref())
+            ));
+        }
         if !self.file.severity.is_empty() {
             out.push_str(&format!(
                 "\n# from {file_name}; the other rules have their own severity\n[severity]\n"
