@@ -215,6 +215,12 @@ fn baseline_override(args: &CheckArgs) -> Result<Option<Arc<Baseline>>, String> 
         return Ok(Some(Arc::new(Baseline::recording(path))));
     }
     match &args.baseline {
+        // Named on the command line, a missing file is a mistake (a typo would hide nothing
+        // and say nothing); named by the config, it is an empty baseline (docs/baseline.md).
+        Some(path) if !path.exists() => Err(format!(
+            "--baseline {}: no such file (write it with --write-baseline)",
+            path.display()
+        )),
         Some(path) => Baseline::load(path)
             .map(|b| Some(Arc::new(b)))
             .map_err(|why| format!("--baseline {}: {why}", path.display())),

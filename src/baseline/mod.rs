@@ -10,13 +10,30 @@ pub mod file;
 pub mod fingerprint;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 pub use file::Entry;
 
 use crate::compose::model::Project;
 use crate::diagnostic::Diagnostic;
-use crate::report::PathStyle;
+use crate::report::slashed;
+
+/// `a/./b/../c` -> `a/c`, without touching the file system.
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
 
 /// A baseline in use: the entries of a file to hide findings with, or an empty one that
 /// records them (`--write-baseline`).
@@ -24,8 +41,10 @@ use crate::report::PathStyle;
 pub struct Baseline {
     /// The baseline file.
     pub path: PathBuf,
-    /// How file paths are written: relative to the baseline's folder.
-    paths: PathStyle,
+    /// The baseline's folder (absolute, normalised): file paths are written relative to it.
+    folder: PathBuf,
+    /// The current folder, that relative paths start from.
+    cwd: PathBuf,
     /// The entries as read.
     pub entries: Vec<Entry>,
     /// How many entries each fingerprint has.
@@ -87,21 +106,35 @@ impl Baseline {
 
     fn empty(path: &Path) -> Baseline {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let absolute = cwd.join(path);
+        let absolute = normalise(&cwd.join(path));
         let folder = absolute.parent().map(Path::to_path_buf).unwrap_or_default();
         Baseline {
             path: path.to_path_buf(),
-            paths: PathStyle::relative_to(folder, cwd),
+            folder,
+            cwd,
             entries: Vec::new(),
             counts: HashMap::new(),
             recording: false,
         }
     }
 
-    /// A file's path as the baseline writes it: relative to the baseline's folder, with `/`
-    /// (absolute when it is outside that folder).
+    /// A file's path as the baseline writes it: relative to the baseline's folder (with `..`
+    /// when it is outside), with `/`. Worked out on the paths' text, so that the same file
+    /// gets the same key from any current folder.
     pub fn file_key(&self, file: &Path) -> String {
-        self.paths.display(file)
+        let file = normalise(&self.cwd.join(file));
+        let common = self
+            .folder
+            .components()
+            .zip(file.components())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut relative = PathBuf::new();
+        for _ in self.folder.components().skip(common) {
+            relative.push("..");
+        }
+        relative.extend(file.components().skip(common));
+        slashed(&relative)
     }
 
     /// The entry of a finding in a project.
@@ -172,7 +205,7 @@ impl Baseline {
         for entry in matched {
             *used.entry(entry.fingerprint.as_str()).or_default() += 1;
         }
-        let folder = self.paths.base.clone().unwrap_or_default();
+        let folder = &self.folder;
         let mut absent = Vec::new();
         for entry in &self.entries {
             if let Some(n) = used.get_mut(entry.fingerprint.as_str())

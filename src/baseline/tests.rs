@@ -72,3 +72,20 @@ fn absent_entries_are_those_of_checked_or_missing_files_left_unmatched() {
     // One of the two `1`s matched; gone.yaml no longer exists; kept.yaml was not checked.
     assert_eq!(files, ["compose.yaml", "gone.yaml"]);
 }
+
+#[test]
+fn file_keys_are_relative_to_the_baseline_folder_with_slashes() {
+    let baseline = Baseline::recording(Path::new("/w/repo/ci/baseline.json"));
+    assert_eq!(
+        baseline.file_key(Path::new("/w/repo/ci/compose.yaml")),
+        "compose.yaml"
+    );
+    assert_eq!(
+        baseline.file_key(Path::new("/w/repo/deploy/./x/../compose.yaml")),
+        "../deploy/compose.yaml"
+    );
+    assert_eq!(
+        baseline.file_key(Path::new("/other/c.yaml")),
+        "../../../other/c.yaml"
+    );
+}
