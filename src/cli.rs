@@ -108,8 +108,9 @@ pub struct CheckArgs {
     /// `baseline`); the summary counts the others. See docs/baseline.md.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Record the findings in this baseline file (replacing it) instead of reporting them.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "diff"])]
+    /// Record the findings in this baseline file (replacing it) instead of reporting them
+    /// (exit 0; nothing is written after an error).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "diff", "output_file"])]
     pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
