@@ -576,7 +576,7 @@ fn render_with_baseline(
     crate::report::sarif::render_baselined(
         reports,
         &crate::report::PathStyle::from_env("GITHUB_WORKSPACE"),
-        &crate::report::sarif::Baselined {
+        &crate::report::sarif::BaselineResults {
             unchanged: &baselines.unchanged,
             absent: &absent,
         },

@@ -297,6 +297,13 @@ fn the_config_names_the_baseline_relative_to_its_folder() {
             "All checks passed.\n2 findings hidden by the baseline.\n"
         )
     );
+    // `composeguard config` shows it as written.
+    let shown = composeguard(d).arg("config").output().unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.contains("\nbaseline = \"ci/baseline.json\"\n"),
+        "{shown}"
+    );
     // A broken baseline is a config error at the key, exit 2.
     write(d, "ci/baseline.json", "{\"version\": 7, \"findings\": []}");
     let (code, _, stderr) = check(d, &["deploy"]);

@@ -27,7 +27,7 @@ pub fn level(severity: Severity) -> &'static str {
 }
 
 /// What a baseline made of a run, for `baselineState`.
-pub struct Baselined<'a> {
+pub struct BaselineResults<'a> {
     /// The findings the baseline holds: results with `baselineState: unchanged`.
     pub unchanged: &'a [FileReport],
     /// The entries nothing matched, with their file's path: results with
@@ -43,16 +43,20 @@ pub fn render(reports: &[FileReport], paths: &PathStyle) -> String {
 
 /// [`render`] of a run with a baseline: each result of `reports` has `baselineState: new`,
 /// and the baseline's findings follow, `unchanged` (still there, not reported) or `absent`
-/// (recorded, gone), as SARIF 2.1.0 §3.27.24 defines them.
+/// (recorded, gone), as SARIF 2.1.0 defines `result.baselineState`.
 pub fn render_baselined(
     reports: &[FileReport],
     paths: &PathStyle,
-    baselined: &Baselined,
+    baselined: &BaselineResults,
 ) -> String {
     render_with(reports, paths, Some(baselined))
 }
 
-fn render_with(reports: &[FileReport], paths: &PathStyle, baselined: Option<&Baselined>) -> String {
+fn render_with(
+    reports: &[FileReport],
+    paths: &PathStyle,
+    baselined: Option<&BaselineResults>,
+) -> String {
     let paths = match &paths.base {
         Some(_) => paths.clone(),
         None => {
