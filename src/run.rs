@@ -325,6 +325,7 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
     let mut tally = Tally::default();
     let mut reports = Vec::new();
     let mut recorded = Vec::new();
+    let mut baselines = baselines::BaselineRun::default();
     let mut output = text.clone();
     for message in &outcome.fix_errors {
         let _ = writeln!(io.stderr, "error: {message}");
@@ -344,19 +345,28 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
             output = fixed.clone();
         }
         count(&mut tally, &file.diagnostics, fail_on);
-        tally.baselined += file.baselined.hidden.len();
         recorded.extend(file.baselined.recorded);
-        if !file.diagnostics.is_empty() {
-            let shown = if id == 0 {
-                path.clone()
-            } else {
-                display_path(&file.path)
+        let shown = if id == 0 {
+            path.clone()
+        } else {
+            display_path(&file.path)
+        };
+        let text: Arc<str> = file
+            .fixed
+            .as_deref()
+            .map(Arc::from)
+            .unwrap_or(file.original);
+        if let Some(baseline) = &config.baseline {
+            baselines.checked(baseline, baseline.file_key(&file.path));
+            let (diagnostics, entries) = file.baselined.hidden.into_iter().unzip();
+            let hidden = FileReport {
+                path: shown.clone(),
+                text: text.clone(),
+                diagnostics,
             };
-            let text = file
-                .fixed
-                .as_deref()
-                .map(std::sync::Arc::from)
-                .unwrap_or(file.original);
+            baselines.hid(baseline, hidden, entries);
+        }
+        if !file.diagnostics.is_empty() {
             reports.push(FileReport {
                 path: shown,
                 text,
@@ -370,7 +380,9 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
         }
         return write_baseline(baseline, &recorded, &tally, io);
     }
-    let mut rendered = render(&reports, args.output_format, color && !args.fix);
+    tally.baselined = baselines.hidden;
+    let mut rendered =
+        render_with_baseline(&reports, args.output_format, color && !args.fix, &baselines);
     if matches!(
         args.output_format,
         OutputFormat::Human | OutputFormat::Concise

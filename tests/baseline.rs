@@ -436,3 +436,47 @@ sys.exit(1 if errors else 0)
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn stdin_honours_the_baseline_in_every_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "compose.yaml", TWO_SERVICES);
+    assert_eq!(check(d, &args(&["--write-baseline", "b.json"])).0, 0);
+    let stdin = |extra: &[&str]| {
+        let out = composeguard(d)
+            .arg("check")
+            .args(args(&[
+                "--baseline",
+                "b.json",
+                "--stdin-filename",
+                "compose.yaml",
+            ]))
+            .args(extra)
+            .arg("-")
+            .write_stdin(EDITED)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(
+        stdin(&["--output-format=concise"]),
+        (0, "2 findings hidden by the baseline.\n".to_string())
+    );
+    let (code, sarif) = stdin(&["--output-format=sarif"]);
+    assert_eq!(code, 0);
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let states: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["unchanged", "unchanged"]);
+    // Format-on-save: the document comes back unchanged, the baselined ports not rebound.
+    let (code, fixed) = stdin(&["--fix"]);
+    assert_eq!((code, fixed.as_str()), (0, EDITED));
+}
