@@ -265,6 +265,12 @@ fn fix_leaves_baselined_findings_alone() {
         std::fs::read_to_string(d.join("compose.yaml")).unwrap(),
         added.replace("\"5672:5672\"", "\"127.0.0.1:5672:5672\"")
     );
+    // With an empty baseline (docs/baseline.md), the recorded ones are fixed too.
+    write(d, "empty.json", "{\"version\": 1, \"findings\": []}\n");
+    let (code, _, stderr) = check(d, &args(&["--baseline", "empty.json", "--fix"]));
+    assert_eq!(code, 0, "{stderr}");
+    let fixed = std::fs::read_to_string(d.join("compose.yaml")).unwrap();
+    assert_eq!(fixed.matches("127.0.0.1:").count(), 3, "{fixed}");
 }
 
 #[test]
