@@ -111,6 +111,14 @@ pub struct CheckArgs {
     /// (default: $COMPOSEGUARD_NOW, else the clock).
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
+    /// Report only the findings this baseline file does not record (instead of the config's
+    /// `baseline`); the summary counts the others. See docs/baseline.md.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the findings in this baseline file (replacing it) instead of reporting them
+    /// (exit 0; nothing is written after an error).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "diff", "output_file"])]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Colour: auto (on a terminal), always, never.

@@ -74,6 +74,10 @@ pub struct ConfigFile {
     /// services until a date (see `composeguard rule expired-exception`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<crate::exceptions::ExceptionEntry>,
+    /// A baseline file (relative to the config file's folder): the findings it records are
+    /// not reported (`composeguard check --write-baseline FILE` writes it; docs/baseline.md).
+    #[schemars(with = "Option<String>")]
+    pub baseline: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
@@ -214,6 +218,8 @@ pub struct Config {
     per_file: Vec<(GlobSet, Vec<String>)>,
     /// The config file's text, for errors found after loading (a `--bind` it does not trust).
     text: Arc<str>,
+    /// The baseline in use (the config's `baseline`, or `--baseline`/`--write-baseline`).
+    pub baseline: Option<Arc<crate::baseline::Baseline>>,
 }
 
 impl Default for Config {
@@ -233,6 +239,8 @@ pub struct Overrides {
     pub bind_address: Option<String>,
     /// `--now` (or `COMPOSEGUARD_NOW`): the moment exceptions are judged at.
     pub now: Option<crate::exceptions::Moment>,
+    /// `--baseline FILE` (or a recording baseline for `--write-baseline FILE`).
+    pub baseline: Option<Arc<crate::baseline::Baseline>>,
 }
 
 impl Config {
@@ -383,7 +391,20 @@ impl Config {
                 .map_err(|e| error(None, format!("sensitive: {e}")))?;
             Arc::new(extended)
         };
+        let baseline = match &file.baseline {
+            Some(name) => {
+                let folder = path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new(""));
+                let loaded = crate::baseline::Baseline::load(&folder.join(name.get_ref()))
+                    .map_err(|why| error(Some(name.span()), format!("baseline: {why}")))?;
+                Some(Arc::new(loaded))
+            }
+            None => None,
+        };
         Ok(Config {
+            baseline,
             path,
             fail_on: file.fail_on.unwrap_or(Severity::Warning),
             settings,
@@ -425,6 +446,9 @@ impl Config {
         }
         if let Some(now) = overrides.now {
             self.exceptions.now = now;
+        }
+        if let Some(baseline) = &overrides.baseline {
+            self.baseline = Some(baseline.clone());
         }
         if let Some(bind) = &overrides.bind_address {
             self.settings.bind_address = bind
@@ -624,6 +648,12 @@ impl Config {
             from(!self.settings.public_images.is_empty()),
             lit(&self.settings.public_images)
         ));
+        if let Some(baseline) = &self.file.baseline {
+            out.push_str(&format!(
+                "# from {file_name} (relative to its folder)\nbaseline = {}\n",
+                lit(baseline.get_ref())
+            ));
+        }
         if !self.file.severity.is_empty() {
             out.push_str(&format!(
                 "\n# from {file_name}; the other rules have their own severity\n[severity]\n"

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::baseline::Baselined;
 use crate::compose::address::{Reach, TrustedNetworks, reach};
 use crate::compose::model::Project;
 use crate::compose::normalised::{self, Normalised};
@@ -57,6 +58,9 @@ pub struct FileOutcome {
     /// text when there is one.
     pub diagnostics: Vec<Diagnostic>,
     pub fixes_applied: usize,
+    /// The findings the baseline holds (not in `diagnostics`), or, when it records, the
+    /// entry of each of `diagnostics`.
+    pub baselined: Baselined,
 }
 
 #[derive(Debug)]
@@ -383,7 +387,14 @@ pub fn check_project(
             let mut found = fixable;
             found.extend(rule_findings(&ctx, options, Rules::NotFixable, 1));
             let diagnostics = finish(&project, options, found, Completeness::AllRules);
-            let outcome = outcome(originals, &project, diagnostics, HashMap::new(), Vec::new());
+            let outcome = outcome(
+                originals,
+                &project,
+                options,
+                diagnostics,
+                HashMap::new(),
+                Vec::new(),
+            );
             drop(ctx);
             release(project);
             return Ok(outcome);
@@ -408,6 +419,15 @@ pub fn check_project(
                 );
                 &first_round
             }
+        };
+        // The findings the baseline holds are not fixed, as suppressed ones are not.
+        let not_baselined;
+        let to_fix = match &options.config.baseline {
+            Some(baseline) if !baseline.recording => {
+                not_baselined = baseline.shown(&current, to_fix);
+                &not_baselined
+            }
+            _ => to_fix,
         };
         let mut declared = Vec::new();
         let Some(texts) = apply_round(&current, to_fix, options, &mut applied, &mut declared)
@@ -452,7 +472,14 @@ pub fn check_project(
             finish(&current, options, found, Completeness::AllRules)
         }
     };
-    let outcome = outcome(originals, &current, diagnostics, applied, fix_errors);
+    let outcome = outcome(
+        originals,
+        &current,
+        options,
+        diagnostics,
+        applied,
+        fix_errors,
+    );
     release(current);
     Ok(outcome)
 }
@@ -497,17 +524,30 @@ fn unfixed(
     fix_errors: Vec<String>,
 ) -> ProjectOutcome {
     let diagnostics = lint(project, options);
-    outcome(originals, project, diagnostics, HashMap::new(), fix_errors)
+    outcome(
+        originals,
+        project,
+        options,
+        diagnostics,
+        HashMap::new(),
+        fix_errors,
+    )
 }
 
-/// Pairs each file as read with its text now and its findings.
+/// Pairs each file as read with its text now and its findings (those the baseline holds set
+/// apart).
 fn outcome(
     originals: Vec<(PathBuf, Arc<str>)>,
     current: &Project,
+    options: &CheckOptions,
     diagnostics: Vec<Diagnostic>,
     applied: HashMap<usize, usize>,
     fix_errors: Vec<String>,
 ) -> ProjectOutcome {
+    let (diagnostics, mut baselined) = match &options.config.baseline {
+        Some(baseline) => baseline.split(current, diagnostics),
+        None => (diagnostics, Baselined::default()),
+    };
     let mut files = Vec::new();
     for (id, (path, original)) in originals.into_iter().enumerate() {
         let now = current.files.get(id).map(|f| f.text());
@@ -522,6 +562,7 @@ fn outcome(
                 .cloned()
                 .collect(),
             fixes_applied: applied.get(&id).copied().unwrap_or(0),
+            baselined: baselined.take_file(id, &diagnostics),
         });
     }
     ProjectOutcome { files, fix_errors }

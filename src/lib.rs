@@ -1,6 +1,7 @@
 //! composeguard: a linter and fixer for Docker Compose files.
 
 pub mod audit;
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
 pub mod compose;

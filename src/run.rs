@@ -1,5 +1,6 @@
 //! The `check` command: discover, check each project (in parallel), print, write fixes.
 
+mod baselines;
 mod batch;
 mod writer;
 
@@ -8,6 +9,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::baseline::Baseline;
 use crate::cli::{CheckArgs, ConfigArgs};
 use crate::compose::address::{AddressClass, TrustedNetworks, check_bind, classify, unbracketed};
 use crate::compose::project::{LoadFailure, LoadOptions, decode_text};
@@ -67,6 +69,8 @@ struct Tally {
     fixable_safe: usize,
     fixable_unsafe: usize,
     shown: usize,
+    /// Findings a baseline holds (not shown, not failing).
+    baselined: usize,
 }
 
 /// Folders whose config file the resolver remembers at most.
@@ -202,7 +206,28 @@ fn overrides(args: &CheckArgs) -> Result<Overrides, String> {
         ignore: args.ignore.clone(),
         fail_on: args.fail_on.as_deref().and_then(Severity::parse),
         bind_address,
+        baseline: baseline_override(args)?,
     })
+}
+
+/// The baseline of `--baseline FILE` (read now: a broken file stops the run before any
+/// check), or the recording one of `--write-baseline FILE`.
+fn baseline_override(args: &CheckArgs) -> Result<Option<Arc<Baseline>>, String> {
+    if let Some(path) = &args.write_baseline {
+        return Ok(Some(Arc::new(Baseline::recording(path))));
+    }
+    match &args.baseline {
+        // Named on the command line, a missing file is a mistake (a typo would hide nothing
+        // and say nothing); named by the config, it is an empty baseline (docs/baseline.md).
+        Some(path) if !path.exists() => Err(format!(
+            "--baseline {}: no such file (write it with --write-baseline)",
+            path.display()
+        )),
+        Some(path) => Baseline::load(path)
+            .map(|b| Some(Arc::new(b)))
+            .map_err(|why| format!("--baseline {}: {why}", path.display())),
+        None => Ok(None),
+    }
 }
 
 pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
@@ -301,6 +326,8 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
     };
     let mut tally = Tally::default();
     let mut reports = Vec::new();
+    let mut recorded = Vec::new();
+    let mut baselines = baselines::BaselineRun::default();
     let mut output = text.clone();
     for message in &outcome.fix_errors {
         let _ = writeln!(io.stderr, "error: {message}");
@@ -320,17 +347,28 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
             output = fixed.clone();
         }
         count(&mut tally, &file.diagnostics, fail_on);
-        if !file.diagnostics.is_empty() {
-            let shown = if id == 0 {
-                path.clone()
-            } else {
-                display_path(&file.path)
+        recorded.extend(file.baselined.recorded);
+        let shown = if id == 0 {
+            path.clone()
+        } else {
+            display_path(&file.path)
+        };
+        let text: Arc<str> = file
+            .fixed
+            .as_deref()
+            .map(Arc::from)
+            .unwrap_or(file.original);
+        if let Some(baseline) = &config.baseline {
+            baselines.checked(baseline, baseline.file_key(&file.path));
+            let (diagnostics, entries) = file.baselined.hidden.into_iter().unzip();
+            let hidden = FileReport {
+                path: shown.clone(),
+                text: text.clone(),
+                diagnostics,
             };
-            let text = file
-                .fixed
-                .as_deref()
-                .map(std::sync::Arc::from)
-                .unwrap_or(file.original);
+            baselines.hid(baseline, hidden, entries);
+        }
+        if !file.diagnostics.is_empty() {
             reports.push(FileReport {
                 path: shown,
                 text,
@@ -338,7 +376,21 @@ fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i
             });
         }
     }
-    let rendered = render(&reports, args.output_format, color && !args.fix);
+    if let Some(baseline) = &args.write_baseline {
+        if args.fix {
+            let _ = io.stdout.write_all(output.as_bytes());
+        }
+        return write_baseline(baseline, &recorded, &tally, io);
+    }
+    tally.baselined = baselines.hidden;
+    let mut rendered =
+        render_with_baseline(&reports, args.output_format, color && !args.fix, &baselines);
+    if matches!(
+        args.output_format,
+        OutputFormat::Human | OutputFormat::Concise
+    ) {
+        rendered.push_str(&baselines::hidden_line(tally.baselined));
+    }
     if args.fix {
         // Format-on-save: the whole document on stdout, findings on stderr.
         let _ = io.stdout.write_all(output.as_bytes());
@@ -423,6 +475,7 @@ fn summary(tally: &Tally, args: &CheckArgs) -> String {
         if tally.errors == 0 {
             out.push_str("All checks passed.\n");
         }
+        out.push_str(&baselines::hidden_line(tally.baselined));
         return out;
     }
     out.push_str(&format!("Found {} finding(s)", tally.shown));
@@ -440,7 +493,41 @@ fn summary(tally: &Tally, args: &CheckArgs) -> String {
         out.push_str(&format!(" ({})", notes.join(", ")));
     }
     out.push_str(".\n");
+    out.push_str(&baselines::hidden_line(tally.baselined));
     out
+}
+
+/// Ends a `--write-baseline` run: writes the entries (unless the run had errors, which would
+/// leave findings out of the baseline), says so on stderr, and exits 0 (2 after errors).
+fn write_baseline(
+    path: &Path,
+    entries: &[crate::baseline::Entry],
+    tally: &Tally,
+    io: &mut Io,
+) -> i32 {
+    if tally.errors > 0 {
+        let _ = writeln!(
+            io.stderr,
+            "error: {}: not written, the run had errors (the baseline would miss their findings)",
+            display(path)
+        );
+        return EXIT_ERROR;
+    }
+    match crate::baseline::file::write(path, entries) {
+        Ok(()) => {
+            let _ = writeln!(
+                io.stderr,
+                "Wrote {} finding(s) to the baseline {}.",
+                entries.len(),
+                display(path)
+            );
+            EXIT_CLEAN
+        }
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: {}: {e}", display(path));
+            EXIT_ERROR
+        }
+    }
 }
 
 /// Prints the report; with `--output-file`, the chosen format goes to the file and the
@@ -452,7 +539,11 @@ fn emit_report(
     color: bool,
     io: &mut Io,
     tally: &mut Tally,
+    baselines: &baselines::BaselineRun,
 ) {
+    let render = |reports: &[FileReport], format: OutputFormat, color: bool| {
+        render_with_baseline(reports, format, color, baselines)
+    };
     if args.output_format == OutputFormat::Github
         && let Err(e) = if nothing_checked {
             crate::report::github::append_no_files_summary()
@@ -483,6 +574,27 @@ fn emit_report(
 
 fn render(reports: &[FileReport], format: OutputFormat, color: bool) -> String {
     crate::report::render(format, reports, &crate::report::RenderContext { color })
+}
+
+/// [`render`], with SARIF's results marked against the baselines used (`baselineState`).
+fn render_with_baseline(
+    reports: &[FileReport],
+    format: OutputFormat,
+    color: bool,
+    baselines: &baselines::BaselineRun,
+) -> String {
+    if format != OutputFormat::Sarif || !baselines.was_used() {
+        return render(reports, format, color);
+    }
+    let absent = baselines.absent();
+    crate::report::sarif::render_baselined(
+        reports,
+        &crate::report::PathStyle::from_env("GITHUB_WORKSPACE"),
+        &crate::report::sarif::BaselineResults {
+            unchanged: &baselines.unchanged,
+            absent: &absent,
+        },
+    )
 }
 
 /// A file that could not be loaded, as an `invalid-compose` finding at the problem.

@@ -604,6 +604,103 @@ fn working_directory_paths_are_relative_to_the_workspace() {
     assert!(runner.failed);
 }
 
+/// Writes the baseline of the runner's workspace at `name` (relative to it) with the
+/// composeguard under test.
+fn write_baseline(runner: &Runner, name: &str) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args(["check", "--write-baseline", name])
+        .current_dir(&runner.workspace)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn a_baseline_named_by_the_config_or_the_input_hides_its_findings() {
+    // The config's `baseline =` needs nothing from the Action: every check reads it.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(
+        scratch.path(),
+        &[("install", "source"), ("sarif-file", "cg.sarif")],
+    );
+    runner.write("compose.yaml", EXPOSED);
+    write_baseline(&runner, "composeguard-baseline.json");
+    runner.write(
+        "composeguard.toml",
+        "baseline = \"composeguard-baseline.json\"\n",
+    );
+    runner.run_action(&prebuilt);
+    let log = runner.transcript();
+    assert!(annotations(&runner).is_empty(), "{log}");
+    assert_eq!(runner.output("check", "exit-code"), Some("0"), "{log}");
+    assert!(!runner.failed, "{log}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(runner.workspace.join("cg.sarif")).unwrap())
+            .unwrap();
+    let states: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["baselineState"].as_str().unwrap())
+        .collect();
+    assert!(
+        !states.is_empty() && states.iter().all(|s| *s == "unchanged"),
+        "{states:?}"
+    );
+
+    // The `baseline` input, relative to the working directory; a finding it does not hold
+    // is annotated and fails the job.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut runner = Runner::new(
+        scratch.path(),
+        &[
+            ("install", "source"),
+            ("working-directory", "deploy"),
+            ("baseline", "ci/baseline.json"),
+            ("sarif-file", "cg.sarif"),
+        ],
+    );
+    runner.write("deploy/compose.yaml", EXPOSED);
+    runner.write("deploy/ci/.keep", "");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args(["check", "--write-baseline", "ci/baseline.json"])
+        .current_dir(runner.workspace.join("deploy"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let added =
+        format!("{EXPOSED}  cache:\n    image: redis:7\n    ports:\n      - \"6379:6379\"\n");
+    runner.write("deploy/compose.yaml", &added);
+    runner.run_action(&prebuilt);
+    let log = runner.transcript();
+    let lines = annotations(&runner);
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(
+        lines[0].contains("service `cache` publishes port 6379"),
+        "{log}"
+    );
+    assert_eq!(runner.output("check", "exit-code"), Some("1"), "{log}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(runner.workspace.join("cg.sarif")).unwrap())
+            .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let new: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["baselineState"] == "new")
+        .collect();
+    assert!(!new.is_empty(), "{sarif:#}");
+    for result in new {
+        let message = result["message"]["text"].as_str().unwrap();
+        assert!(message.starts_with("service `cache`"), "{message}");
+    }
+    assert!(
+        results
+            .iter()
+            .any(|r| r["baselineState"] == "unchanged" && r["ruleId"] == "sensitive-port-exposed"),
+        "{sarif:#}"
+    );
+}
+
 #[test]
 fn clean_file_passes() {
     let scratch = tempfile::tempdir().unwrap();
@@ -1212,6 +1309,7 @@ fn scripts_take_inputs_from_env_only_and_outputs_are_wired() {
     assert_eq!(inputs["fail-on"], "warning");
     assert_eq!(inputs["sarif-file"], "");
     assert_eq!(inputs["allow-no-files"], "false");
+    assert_eq!(inputs["baseline"], "");
 }
 
 #[test]

@@ -1024,3 +1024,66 @@ fn formatting_returns_one_edit_over_the_changed_span() {
     assert!(fixed.contains("\"127.0.0.1:20299:6379\""));
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn the_baseline_the_config_names_hides_its_findings_and_their_fixes() {
+    let (_dir, root) = workdir();
+    std::fs::write(
+        root.join("composeguard.toml"),
+        format!("{SELECT}baseline = \"composeguard-baseline.json\"\n"),
+    )
+    .unwrap();
+    let path = root.join("compose.yaml");
+    let recorded = "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n";
+    std::fs::write(&path, recorded).unwrap();
+    let written = Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args(["check", "--write-baseline", "composeguard-baseline.json"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(written.status.success(), "{written:?}");
+    let uri = uri_of(&path);
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    // What the baseline records is not published, even when the buffer moves it down.
+    client.open(&uri, recorded);
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+    let edited =
+        format!("{recorded}  cache:\n    image: redis:7\n    ports:\n      - \"6379:6379\"\n")
+            .replacen(
+                "services:\n",
+                "services:\n  web:\n    image: nginx:1.27\n",
+                1,
+            );
+    client.change(&uri, 2, json!([{"text": edited}]));
+    let found = client.diagnostics(&uri, 2);
+    assert_eq!(codes(&found), ["sensitive-port-exposed"], "{found:#?}");
+    assert!(found[0]["message"].as_str().unwrap().contains("`cache`"));
+    // Formatting fixes the new finding only.
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let formatted = apply(&edited, edits.as_array().unwrap());
+    assert_eq!(
+        formatted,
+        edited.replace("\"6379:6379\"", "\"127.0.0.1:6379:6379\"")
+    );
+    // An emptied baseline (the client says it changed) shows the recorded finding again.
+    std::fs::write(
+        root.join("composeguard-baseline.json"),
+        "{\"version\": 1, \"findings\": []}\n",
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri_of(&root.join("composeguard-baseline.json")), "type": 2}]}),
+    );
+    let found = client.diagnostics(&uri, 2);
+    assert_eq!(
+        codes(&found),
+        ["sensitive-port-exposed", "sensitive-port-exposed"],
+        "{found:#?}"
+    );
+    assert_eq!(client.shutdown(), 0);
+}

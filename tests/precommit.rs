@@ -3,6 +3,7 @@
 //! compose file:
 //!
 //! * `composeguard` fails and names the finding;
+//! * with a config naming a baseline that records it, both hooks pass and change nothing;
 //! * `composeguard-fix` rewrites the file and fails (files were modified);
 //! * a second run (both hooks) passes on the fixed file.
 //!
@@ -192,6 +193,43 @@ fn precommit_hooks_check_then_fix_then_pass() {
         std::fs::read_to_string(project.join("compose.yaml")).unwrap(),
         EXPOSED
     );
+
+    // 1b. A config naming a baseline that records the findings: both hooks pass and leave the
+    // file alone. The hooks run `composeguard check`, which reads the config's `baseline =`
+    // itself: nothing to pass through.
+    let config = project.join("composeguard.toml");
+    let baseline = project.join("composeguard-baseline.json");
+    std::fs::write(&config, "baseline = \"composeguard-baseline.json\"\n").unwrap();
+    let written = Command::new(env!("CARGO_BIN_EXE_composeguard"))
+        .args([
+            "check",
+            "--write-baseline",
+            "composeguard-baseline.json",
+            "compose.yaml",
+        ])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(written.status.success(), "{written:?}");
+    for hook in ["composeguard", "composeguard-fix"] {
+        let run = try_repo(&project, &hooks_repo, hook, &home, wheels);
+        assert!(
+            run.success,
+            "{hook} failed despite the baseline:\n{}",
+            run.output
+        );
+        assert!(
+            run.output.contains("hidden by the baseline"),
+            "{hook}:\n{}",
+            run.output
+        );
+        assert_eq!(
+            std::fs::read_to_string(project.join("compose.yaml")).unwrap(),
+            EXPOSED
+        );
+    }
+    std::fs::remove_file(&config).unwrap();
+    std::fs::remove_file(&baseline).unwrap();
 
     // 2. The fix hook rewrites the file and fails because it modified it.
     let fix = try_repo(&project, &hooks_repo, "composeguard-fix", &home, wheels);

@@ -109,6 +109,7 @@ fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, Load
                 return Ok(outcome(
                     originals,
                     &project,
+                    options,
                     diagnostics,
                     HashMap::new(),
                     errors,
@@ -121,6 +122,7 @@ fn plain_fix(main: &Path, options: &CheckOptions) -> Result<ProjectOutcome, Load
     Ok(outcome(
         originals,
         &current,
+        options,
         diagnostics,
         applied,
         Vec::new(),

@@ -33,11 +33,13 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 const MAX_DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// Files whose change can change the findings of an open document.
-const WATCHED: [&str; 4] = [
+const WATCHED: [&str; 5] = [
     "**/composeguard.toml",
     "**/.composeguard.toml",
     "**/.env",
     "**/*.{yaml,yml}",
+    // The baseline a config names (any name; `composeguard-baseline.json` in the docs).
+    "**/*baseline*.json",
 ];
 
 pub fn capabilities() -> ServerCapabilities {

@@ -26,9 +26,37 @@ pub fn level(severity: Severity) -> &'static str {
     }
 }
 
+/// What a baseline made of a run, for `baselineState`.
+pub struct BaselineResults<'a> {
+    /// The findings the baseline holds: results with `baselineState: unchanged`.
+    pub unchanged: &'a [FileReport],
+    /// The entries nothing matched, with their file's path: results with
+    /// `baselineState: absent`.
+    pub absent: &'a [(std::path::PathBuf, crate::baseline::Entry)],
+}
+
 /// `paths.base` is `%SRCROOT%`: files inside it get a relative `uri` with that `uriBaseId`,
 /// others an absolute `file://` URI. Without a base, the current folder is the base.
 pub fn render(reports: &[FileReport], paths: &PathStyle) -> String {
+    render_with(reports, paths, None)
+}
+
+/// [`render`] of a run with a baseline: each result of `reports` has `baselineState: new`,
+/// and the baseline's findings follow, `unchanged` (still there, not reported) or `absent`
+/// (recorded, gone), as SARIF 2.1.0 defines `result.baselineState`.
+pub fn render_baselined(
+    reports: &[FileReport],
+    paths: &PathStyle,
+    baselined: &BaselineResults,
+) -> String {
+    render_with(reports, paths, Some(baselined))
+}
+
+fn render_with(
+    reports: &[FileReport],
+    paths: &PathStyle,
+    baselined: Option<&BaselineResults>,
+) -> String {
     let paths = match &paths.base {
         Some(_) => paths.clone(),
         None => {
@@ -43,80 +71,96 @@ pub fn render(reports: &[FileReport], paths: &PathStyle) -> String {
     let rules: Vec<Value> = RULES.iter().map(|r| rule_descriptor(&r.meta)).collect();
     let mut results = Vec::new();
     let mut fingerprints = Fingerprints::default();
-    for (report, diagnostics) in super::sorted(reports) {
-        let index = SpanIndex::new(&report.text);
-        let artifact = artifact_location(&report.path, &paths);
-        let path_key = paths.display(&report.path);
-        for d in diagnostics {
-            let mut result = json!({
-                "ruleId": d.rule,
-                "level": level(d.severity),
-                "message": { "text": d.message },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": artifact,
-                        "region": text_region(index.locate(&d.span), Some(index.snippet(&d.span))),
-                    }
-                }],
-                "partialFingerprints": {
-                    "composeguard/v1": fingerprints.next(
-                        d.rule, &path_key, &d.message, index.snippet(&d.span)),
-                },
-            });
-            let object = result.as_object_mut().expect("a result is an object");
-            if let Some(i) = RULES.iter().position(|r| r.meta.id == d.rule) {
-                object.insert("ruleIndex".into(), json!(i));
-            }
-            if !d.labels.is_empty() {
-                let related: Vec<Value> = d
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (span, label))| {
-                        json!({
-                            "id": i,
-                            "message": { "text": label },
-                            "physicalLocation": {
-                                "artifactLocation": artifact,
-                                "region": text_region(index.locate(span), None),
-                            }
-                        })
-                    })
-                    .collect();
-                object.insert("relatedLocations".into(), Value::Array(related));
-            }
-            if let Some(fix) = &d.fix {
-                let replacements: Vec<Value> = fix
-                    .edits
-                    .iter()
-                    .map(|edit| {
-                        let mut region = text_region(index.locate(&edit.range), None);
-                        region["byteOffset"] = json!(edit.range.start);
-                        region["byteLength"] =
-                            json!(edit.range.end.saturating_sub(edit.range.start));
-                        json!({
-                            "deletedRegion": region,
-                            "insertedContent": { "text": edit.content },
-                        })
-                    })
-                    .collect();
-                object.insert(
-                    "fixes".into(),
-                    json!([{
-                        "description": { "text": fix.title },
-                        "artifactChanges": [{
+    let groups: Vec<(&[FileReport], Option<&str>)> = match baselined {
+        None => vec![(reports, None)],
+        Some(b) => vec![(reports, Some("new")), (b.unchanged, Some("unchanged"))],
+    };
+    for (reports, state) in groups {
+        for (report, diagnostics) in super::sorted(reports) {
+            let index = SpanIndex::new(&report.text);
+            let artifact = artifact_location(&report.path, &paths);
+            let path_key = paths.display(&report.path);
+            for d in diagnostics {
+                let mut result = json!({
+                    "ruleId": d.rule,
+                    "level": level(d.severity),
+                    "message": { "text": d.message },
+                    "locations": [{
+                        "physicalLocation": {
                             "artifactLocation": artifact,
-                            "replacements": replacements,
-                        }],
-                        "properties": {
-                            "applicability": serde_json::to_value(fix.applicability)
-                                .unwrap_or(Value::Null),
-                        },
-                    }]),
-                );
+                            "region": text_region(index.locate(&d.span), Some(index.snippet(&d.span))),
+                        }
+                    }],
+                    "partialFingerprints": {
+                        "composeguard/v1": fingerprints.next(
+                            d.rule, &path_key, &d.message, index.snippet(&d.span)),
+                    },
+                });
+                let object = result.as_object_mut().expect("a result is an object");
+                if let Some(i) = RULES.iter().position(|r| r.meta.id == d.rule) {
+                    object.insert("ruleIndex".into(), json!(i));
+                }
+                if let Some(state) = state {
+                    object.insert("baselineState".into(), json!(state));
+                }
+                if !d.labels.is_empty() {
+                    let related: Vec<Value> = d
+                        .labels
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (span, label))| {
+                            json!({
+                                "id": i,
+                                "message": { "text": label },
+                                "physicalLocation": {
+                                    "artifactLocation": artifact,
+                                    "region": text_region(index.locate(span), None),
+                                }
+                            })
+                        })
+                        .collect();
+                    object.insert("relatedLocations".into(), Value::Array(related));
+                }
+                if let Some(fix) = &d.fix {
+                    let replacements: Vec<Value> = fix
+                        .edits
+                        .iter()
+                        .map(|edit| {
+                            let mut region = text_region(index.locate(&edit.range), None);
+                            region["byteOffset"] = json!(edit.range.start);
+                            region["byteLength"] =
+                                json!(edit.range.end.saturating_sub(edit.range.start));
+                            json!({
+                                "deletedRegion": region,
+                                "insertedContent": { "text": edit.content },
+                            })
+                        })
+                        .collect();
+                    object.insert(
+                        "fixes".into(),
+                        json!([{
+                            "description": { "text": fix.title },
+                            "artifactChanges": [{
+                                "artifactLocation": artifact,
+                                "replacements": replacements,
+                            }],
+                            "properties": {
+                                "applicability": serde_json::to_value(fix.applicability)
+                                    .unwrap_or(Value::Null),
+                            },
+                        }]),
+                    );
+                }
+                results.push(result);
             }
-            results.push(result);
         }
+    }
+    if let Some(b) = baselined {
+        results.extend(
+            b.absent
+                .iter()
+                .map(|(path, entry)| absent_result(path, entry, &paths)),
+        );
     }
     let mut run = json!({
         "tool": {
@@ -146,6 +190,26 @@ pub fn render(reports: &[FileReport], paths: &PathStyle) -> String {
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
     out.push('\n');
     out
+}
+
+/// A finding the baseline records and this run did not find: located by its file alone
+/// (its place is gone), fingerprinted by its baseline fingerprint.
+fn absent_result(path: &Path, entry: &crate::baseline::Entry, paths: &PathStyle) -> Value {
+    let mut result = json!({
+        "ruleId": entry.rule,
+        "kind": "pass",
+        "level": "none",
+        "message": { "text": entry.message },
+        "locations": [{
+            "physicalLocation": { "artifactLocation": artifact_location(path, paths) }
+        }],
+        "partialFingerprints": { "composeguard/baseline/v1": entry.fingerprint },
+        "baselineState": "absent",
+    });
+    if let Some(i) = RULES.iter().position(|r| r.meta.id == entry.rule) {
+        result["ruleIndex"] = json!(i);
+    }
+    result
 }
 
 fn rule_descriptor(meta: &crate::rules::RuleMeta) -> Value {

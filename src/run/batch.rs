@@ -7,10 +7,12 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::baselines::{BaselineRun, hidden_line};
 use super::writer::Writer;
 use super::{
     ConfigResolver, Io, Tally, count, display, display_path, failure_report, render, render_failure,
 };
+use crate::baseline::{Baseline, Baselined};
 use crate::cli::CheckArgs;
 use crate::compose::project::LoadOptions;
 use crate::compose::siblings::Siblings;
@@ -143,6 +145,8 @@ struct Checked {
     /// A load failure as a finding, for the machine formats.
     failure_report: Option<FileReport>,
     files: Vec<CheckedFile>,
+    /// The baseline the project was checked with, and its files as the baseline names them.
+    baseline: Option<(Arc<Baseline>, Vec<String>)>,
 }
 
 struct CheckedFile {
@@ -157,6 +161,9 @@ struct CheckedFile {
     /// The file's path, to match a failure to write it.
     path: PathBuf,
     fixes_applied: usize,
+    /// The findings the baseline holds, with their identities (as `keys`).
+    baselined: Baselined,
+    baselined_keys: Vec<u64>,
 }
 
 /// The settings every job shares.
@@ -193,10 +200,12 @@ pub(super) fn check_paths(
         searching: None,
         coverage: coverage.clone(),
     };
+    let recording = args.write_baseline.is_some();
     let run = Run {
         args,
         color,
-        streaming: args.output_file.is_none()
+        streaming: !recording
+            && args.output_file.is_none()
             && matches!(
                 args.output_format,
                 OutputFormat::Human | OutputFormat::Concise
@@ -205,6 +214,7 @@ pub(super) fn check_paths(
         writer: args.fix.then(Writer::start),
     };
     let mut tally = Tally::default();
+    let mut baselines = BaselineRun::default();
     let mut seen: HashSet<u64> = HashSet::new();
     let mut reports = Vec::new();
     // Each changed file's path, diff and number of fixes, shown once every file is written.
@@ -227,8 +237,14 @@ pub(super) fn check_paths(
                     fail_on: Severity::Error,
                     failure_report: None,
                     files: Vec::new(),
+                    baseline: None,
                 },
             };
+            if let Some((baseline, files)) = &checked.baseline {
+                for file in files {
+                    baselines.checked(baseline, file.clone());
+                }
+            }
             for message in &checked.errors {
                 let _ = io.stderr.write_all(message.as_bytes());
                 tally.errors += 1;
@@ -241,9 +257,32 @@ pub(super) fn check_paths(
                 let all = file.keys.len();
                 let mut report = file.report;
                 let mut keys = file.keys.into_iter();
-                report
-                    .diagnostics
-                    .retain(|_| keys.next().is_some_and(|k| seen.insert(k)));
+                let mut recorded = file.baselined.recorded.into_iter();
+                report.diagnostics.retain(|_| {
+                    let first = keys.next().is_some_and(|k| seen.insert(k));
+                    if let Some(entry) = recorded.next().filter(|_| first) {
+                        baselines.recorded.push(entry);
+                    }
+                    first
+                });
+                if let Some((baseline, _)) = &checked.baseline {
+                    let mut keys = file.baselined_keys.into_iter();
+                    let (diagnostics, entries): (Vec<_>, Vec<_>) = file
+                        .baselined
+                        .hidden
+                        .into_iter()
+                        .filter(|_| keys.next().is_some_and(|k| seen.insert(k)))
+                        .unzip();
+                    let hidden = FileReport {
+                        path: report.path.clone(),
+                        text: report.text.clone(),
+                        diagnostics,
+                    };
+                    baselines.hid(baseline, hidden, entries);
+                }
+                if recording {
+                    continue;
+                }
                 count(&mut tally, &report.diagnostics, checked.fail_on);
                 if report.diagnostics.is_empty() {
                     continue;
@@ -278,9 +317,21 @@ pub(super) fn check_paths(
     }
     let coverage = std::mem::take(&mut *coverage.lock().unwrap_or_else(|e| e.into_inner()));
     let nothing_checked = coverage.files == 0 && tally.errors == 0;
+    if let Some(path) = &args.write_baseline {
+        return super::write_baseline(path, &baselines.recorded, &tally, io);
+    }
+    tally.baselined = baselines.hidden;
     // After --fix only the findings left are shown, against the fixed text.
     if !run.streaming {
-        super::emit_report(args, &reports, nothing_checked, color, io, &mut tally);
+        super::emit_report(
+            args,
+            &reports,
+            nothing_checked,
+            color,
+            io,
+            &mut tally,
+            &baselines,
+        );
     }
     if !diffs.is_empty() {
         // With --diff, stdout is the patch alone (the report went to stderr). With --fix, a
@@ -309,6 +360,10 @@ pub(super) fn check_paths(
         let _ = io
             .report_out(args.diff)
             .write_all(super::summary(&tally, args).as_bytes());
+    } else if args.output_format == OutputFormat::Concise {
+        let _ = io
+            .report_out(args.diff)
+            .write_all(hidden_line(tally.baselined).as_bytes());
     }
     super::exit_code(&tally, args)
 }
@@ -347,6 +402,7 @@ impl Run<'_> {
                     fail_on: Severity::Error,
                     failure_report: None,
                     files: Vec::new(),
+                    baseline: None,
                 };
             }
         };
@@ -364,6 +420,7 @@ impl Run<'_> {
             fail_on: config.fail_on,
             failure_report: None,
             files: Vec::new(),
+            baseline: None,
         };
         let outcome = match check_project(&path, None, &options) {
             Ok(o) => o,
@@ -389,6 +446,8 @@ impl Run<'_> {
                     diff: None,
                     path: failure.path,
                     fixes_applied: 0,
+                    baselined: Baselined::default(),
+                    baselined_keys: Vec::new(),
                 });
                 return checked;
             }
@@ -403,6 +462,14 @@ impl Run<'_> {
         };
         for message in &outcome.fix_errors {
             checked.errors.push(format!("error: {message}\n"));
+        }
+        if let Some(baseline) = &config.baseline {
+            let files = outcome
+                .files
+                .iter()
+                .map(|f| baseline.file_key(&f.path))
+                .collect();
+            checked.baseline = Some((baseline.clone(), files));
         }
         for file in outcome.files {
             let mut diff_text = None;
@@ -428,7 +495,11 @@ impl Run<'_> {
                     writer.write(&file.path, file.original.clone(), fixed.clone());
                 }
             }
-            if file.diagnostics.is_empty() && diff_text.is_none() && diff_later.is_none() {
+            if file.diagnostics.is_empty()
+                && file.baselined.hidden.is_empty()
+                && diff_text.is_none()
+                && diff_later.is_none()
+            {
                 continue;
             }
             let keys = file
@@ -456,6 +527,12 @@ impl Run<'_> {
                         .unwrap_or_else(|p| std::panic::resume_unwind(p)),
                 );
             }
+            let baselined_keys = file
+                .baselined
+                .hidden
+                .iter()
+                .map(|(d, _)| finding_key(&file.path, d))
+                .collect();
             checked.files.push(CheckedFile {
                 report,
                 keys,
@@ -463,6 +540,8 @@ impl Run<'_> {
                 diff: diff_text,
                 path: file.path,
                 fixes_applied: file.fixes_applied,
+                baselined: file.baselined,
+                baselined_keys,
             });
         }
         checked
