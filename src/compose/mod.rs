@@ -1,6 +1,7 @@
 //! Typed views over the located YAML tree.
 
 pub mod address;
+pub mod boolean;
 pub mod command;
 pub mod dotenv;
 pub mod environment;
