@@ -67,7 +67,10 @@ const PLACES: &[(&str, &str)] = &[
         "volumes.read_only",
         "    volumes:\n      - type: bind\n        source: /srv\n        target: /srv\n        read_only: V\n",
     ),
-    ("healthcheck.disable", "    healthcheck:\n      disable: V\n"),
+    (
+        "healthcheck.disable",
+        "    healthcheck:\n      disable: V\n",
+    ),
 ];
 
 struct Case {
@@ -136,21 +139,21 @@ fn composeguard_values(path: &Path, cases: &[&Case]) -> Vec<Option<bool>> {
                 "volumes.read_only" => {
                     let mount = &mounts(&project, service)[0];
                     let tree = project.tree(mount.at.file);
-                    tree.get_value(mount.at.node, "read_only").map(|n| (mount.at.file, n))
+                    tree.get_value(mount.at.node, "read_only")
+                        .map(|n| (mount.at.file, n))
                 }
-                "healthcheck.disable" => project
-                    .service_value(service, "healthcheck")
-                    .and_then(|h| {
+                "healthcheck.disable" => {
+                    project.service_value(service, "healthcheck").and_then(|h| {
                         let tree = project.tree(h.file);
                         tree.get_value(h.node, "disable").map(|n| (h.file, n))
-                    }),
-                key => project.service_value(service, key).map(|l| (l.file, l.node)),
+                    })
+                }
+                key => project
+                    .service_value(service, key)
+                    .map(|l| (l.file, l.node)),
             };
             let (file, node) = node.expect("the key is there");
-            bool_at(
-                &project,
-                composeguard::compose::model::Loc { file, node },
-            )
+            bool_at(&project, composeguard::compose::model::Loc { file, node })
         })
         .collect()
 }

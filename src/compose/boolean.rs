@@ -44,13 +44,19 @@ mod tests {
 
     #[test]
     fn compose_go_spellings() {
-        for t in ["y", "Y", "yes", "YES", "yEs", "on", "ON", "oN", "true", "True", "tRuE"] {
+        for t in [
+            "y", "Y", "yes", "YES", "yEs", "on", "ON", "oN", "true", "True", "tRuE",
+        ] {
             assert_eq!(parse_bool(t), Some(true), "{t}");
         }
-        for f in ["n", "N", "no", "No", "off", "OFF", "false", "FALSE", "fAlSe"] {
+        for f in [
+            "n", "N", "no", "No", "off", "OFF", "false", "FALSE", "fAlSe",
+        ] {
             assert_eq!(parse_bool(f), Some(false), "{f}");
         }
-        for bad in ["", "1", "0", "t", "f", "T", " yes", "true ", "enable", "ok", "2", "~"] {
+        for bad in [
+            "", "1", "0", "t", "f", "T", " yes", "true ", "enable", "ok", "2", "~",
+        ] {
             assert_eq!(parse_bool(bad), None, "{bad:?}");
         }
     }

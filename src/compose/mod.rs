@@ -5,6 +5,7 @@ pub mod boolean;
 pub mod command;
 pub mod dotenv;
 pub mod environment;
+pub mod host_path;
 pub mod image;
 pub mod interpolate;
 pub mod layers;

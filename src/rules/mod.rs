@@ -7,6 +7,7 @@ mod docker_api;
 mod duplicates;
 mod exposure;
 mod host_network;
+mod host_paths;
 mod images;
 mod internal_port;
 mod invalid;

@@ -10,13 +10,14 @@
 //! Use a socket proxy that allows only the endpoints the service needs.
 //!
 //! ## sensitive-host-mount
-//! A system path of the host is bind-mounted: `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/boot`,
-//! `/root`, `/home`, `/usr`, `/lib`, `/bin`, `/sbin`, `/var`, `/run`, `/var/run`,
-//! `/var/lib/docker`, `/var/lib/containerd`, `/var/lib/kubelet`, or anything under `/proc`,
-//! `/sys`, `/boot`, `/root`, `/var/lib/docker`, `/etc/ssh`, `/etc/kubernetes`, `/etc/docker`,
-//! `/etc/sudoers.d`, and the files `/etc/shadow`, `/etc/gshadow`, `/etc/sudoers`. An error
-//! when writable, a warning when read-only (it still discloses secrets such as SSH host keys
-//! and other containers' data). Runtime sockets are left to `docker-socket-mounted`.
+//! A system path of the host is mounted: the list is data, `rules/host-paths.toml` (`/`,
+//! `/etc`, `/proc`, cron and systemd paths, `~/.ssh`, block devices ...). Paths are resolved as
+//! the kernel resolves them and `~`/`$HOME` is a home directory ([`HostPath`]); a named volume
+//! whose `driver_opts` bind a host path counts as a bind of that path. An error when
+//! writable, a warning when read-only (it still discloses secrets such as SSH host keys and
+//! other containers' data). Runtime sockets are left to `docker-socket-mounted`.
+//!
+//! [`HostPath`]: crate::compose::host_path::HostPath
 //!
 //! ## mount-propagation-shared
 //! A bind mount with `shared` or `rshared` propagation: mounts the container makes appear on
@@ -24,7 +25,8 @@
 //! mount table. Use the default (`rprivate`) or `rslave` when the container only needs to see
 //! host mounts.
 
-use super::common::{Mount, MountKind, Reporter, diagnostic, mounts, normalise_path};
+use super::common::{Mount, Reporter, diagnostic, mounts};
+use super::host_paths;
 use super::{Context, RuleMeta};
 use crate::compose::model::Loc;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -61,60 +63,21 @@ pub const PROPAGATION_META: RuleMeta = RuleMeta {
 
 const SOCKETS: [&str; 4] = ["docker.sock", "containerd.sock", "podman.sock", "crio.sock"];
 
-const SENSITIVE_EXACT: &[&str] = &[
-    "/",
-    "/etc",
-    "/proc",
-    "/sys",
-    "/dev",
-    "/boot",
-    "/root",
-    "/home",
-    "/usr",
-    "/lib",
-    "/lib64",
-    "/bin",
-    "/sbin",
-    "/var",
-    "/run",
-    "/var/run",
-    "/var/lib",
-    "/var/lib/docker",
-    "/var/lib/containerd",
-    "/var/lib/kubelet",
-    "/etc/shadow",
-    "/etc/gshadow",
-    "/etc/sudoers",
-];
-
-const SENSITIVE_UNDER: &[&str] = &[
-    "/proc/",
-    "/sys/",
-    "/boot/",
-    "/root/",
-    "/var/lib/docker/",
-    "/var/lib/containerd/",
-    "/etc/ssh/",
-    "/etc/kubernetes/",
-    "/etc/docker/",
-    "/etc/sudoers.d/",
-];
-
 /// The runtime socket a bind source names, if any.
 fn socket_name(path: &str) -> Option<&'static str> {
     let file = path.rsplit('/').next()?;
     SOCKETS.iter().copied().find(|s| *s == file)
 }
 
-fn bind_source(mount: &Mount) -> Option<String> {
-    if mount.kind != MountKind::Bind {
-        return None;
-    }
-    mount
-        .source
-        .as_deref()
-        .filter(|s| s.starts_with('/'))
-        .map(normalise_path)
+/// The host path a mount exposes, as shown in messages, and the named volume that binds it
+/// (a phrase to follow the path), if that is how it is mounted.
+fn exposed(mount: &Mount) -> Option<(String, String)> {
+    let host = mount.host.as_ref()?;
+    let via = match &mount.volume_bind {
+        Some(volume) => format!(" (through volume `{volume}`, whose driver_opts bind it)"),
+        None => String::new(),
+    };
+    Some((host.to_string(), via))
 }
 
 pub fn check_socket(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -122,7 +85,7 @@ pub fn check_socket(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reporter = Reporter::new(out);
     for service in &project.services {
         for mount in mounts(project, service) {
-            let Some(source) = bind_source(&mount) else {
+            let Some((source, via)) = exposed(&mount) else {
                 continue;
             };
             let Some(socket) = socket_name(&source) else {
@@ -134,7 +97,7 @@ pub fn check_socket(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 ""
             };
             let message = format!(
-                "service `{}` mounts the container runtime socket {source}: it controls every container and is root on the host{ro}",
+                "service `{}` mounts the container runtime socket {source}{via}: it controls every container and is root on the host{ro}",
                 service.name
             );
             let help = if socket == "docker.sock" {
@@ -157,17 +120,15 @@ pub fn check_host_mount(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let mut reporter = Reporter::new(out);
     for service in &project.services {
         for mount in mounts(project, service) {
-            let Some(source) = bind_source(&mount) else {
+            let Some((source, via)) = exposed(&mount) else {
                 continue;
             };
             if socket_name(&source).is_some() {
                 continue;
             }
-            let sensitive = SENSITIVE_EXACT.contains(&source.as_str())
-                || SENSITIVE_UNDER.iter().any(|p| source.starts_with(p));
-            if !sensitive {
+            let Some(entry) = mount.host.as_ref().and_then(host_paths::sensitive) else {
                 continue;
-            }
+            };
             let (severity, how) = if mount.read_only {
                 (Severity::Warning, "read-only")
             } else {
@@ -175,8 +136,8 @@ pub fn check_host_mount(ctx: &Context, out: &mut Vec<Diagnostic>) {
             };
             let target = mount.target.as_deref().unwrap_or("?");
             let message = format!(
-                "service `{}` mounts the host's {source} at {target} ({how})",
-                service.name
+                "service `{}` mounts the host's {source}{via} at {target} ({how}): {}",
+                service.name, entry.what
             );
             let help = if mount.read_only {
                 "mount only the files the service needs; even read-only, system paths disclose secrets (SSH host keys, other containers' data)"
