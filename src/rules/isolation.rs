@@ -4,8 +4,8 @@
 //! Finds `pid: host`, `ipc: host`, `uts: host`, `userns_mode: host` and `cgroup: host`. The
 //! container then sees and signals the host's processes (`pid`), shares its shared memory
 //! (`ipc`), may change its host name (`uts`), runs outside the daemon's user-namespace
-//! remapping (`userns_mode`) or sees the host's cgroup tree (`cgroup`). `network_mode: host` on
-//! sensitive software is reported by `sensitive-host-network`.
+//! remapping (`userns_mode`) or sees the host's cgroup tree (`cgroup`). `network_mode: host` is
+//! reported by `host-network-mode`, and on sensitive software by `sensitive-host-network`.
 //!
 //! ## host-device
 //! Finds `devices:` entries. A device node gives the container direct access to host hardware

@@ -7,6 +7,7 @@ mod docker_api;
 mod duplicates;
 mod exposure;
 mod host_network;
+mod host_network_mode;
 mod host_paths;
 mod images;
 mod internal_port;
@@ -183,6 +184,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: isolation::NAMESPACE_META,
         check: isolation::check_namespace,
+    },
+    Rule {
+        meta: host_network_mode::META,
+        check: host_network_mode::check,
     },
     Rule {
         meta: mounts::HOST_MOUNT_META,
