@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod boolean;
+pub mod capability;
 pub mod command;
 pub mod dotenv;
 pub mod environment;

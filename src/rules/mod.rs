@@ -12,6 +12,7 @@ mod host_paths;
 mod images;
 mod internal_port;
 mod invalid;
+mod invalid_capability;
 mod isolation;
 mod keys_order;
 mod limits;
@@ -168,6 +169,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: capabilities::DANGEROUS_META,
         check: capabilities::check_dangerous,
+    },
+    Rule {
+        meta: invalid_capability::META,
+        check: invalid_capability::check,
     },
     Rule {
         meta: capabilities::DROP_ALL_META,
