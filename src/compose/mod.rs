@@ -16,3 +16,4 @@ pub mod normalised;
 pub mod port;
 pub mod project;
 pub mod siblings;
+pub mod tmpfs;

@@ -92,12 +92,33 @@ pub struct VolumeBind {
     pub read_only: bool,
 }
 
-/// Whether the top-level volume `name` binds a host path: the `local` driver (or none) with
-/// `driver_opts` whose `o` holds `bind` or `rbind` (comma-separated, case-sensitive, as the
-/// kernel's mount options) and a `device`. The `type` must be set but is ignored with a bind
-/// (`none` by convention; `ext4` binds too). Measured on dockerd 20.10 (docs/compose-facts.md,
-/// section 15). The last file that declares the volume wins.
-pub fn named_volume_bind(project: &Project, name: &str) -> Option<VolumeBind> {
+/// The `driver_opts` of a top-level volume of the `local` driver (or none), interpolated;
+/// the last file that declares the volume wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalVolumeOpts {
+    /// `type`: the file system type given to mount(2).
+    pub fs_type: Option<String>,
+    /// `o`, split on commas (not trimmed: the kernel does not trim either).
+    pub options: Vec<String>,
+    pub device: Option<String>,
+}
+
+impl LocalVolumeOpts {
+    /// The last of `on` / `off` among the options, if either is there (`suid` / `nosuid`).
+    pub fn last_of(&self, on: &str, off: &str) -> Option<bool> {
+        self.options
+            .iter()
+            .rev()
+            .find(|o| *o == on || *o == off)
+            .map(|o| o == on)
+    }
+
+    fn binds(&self) -> bool {
+        self.options.iter().any(|o| o == "bind" || o == "rbind")
+    }
+}
+
+pub fn local_volume_opts(project: &Project, name: &str) -> Option<LocalVolumeOpts> {
     let declared = project
         .files
         .iter()
@@ -124,17 +145,38 @@ pub fn named_volume_bind(project: &Project, name: &str) -> Option<VolumeBind> {
         return None;
     }
     let opts = tree.get_value(declared.node, "driver_opts")?;
-    text(opts, "type")?;
-    let options = text(opts, "o")?;
-    let options: Vec<&str> = options.split(',').map(str::trim).collect();
-    if !options.iter().any(|o| *o == "bind" || *o == "rbind") {
+    Some(LocalVolumeOpts {
+        fs_type: text(opts, "type"),
+        options: text(opts, "o")
+            .map(|o| o.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
+        device: text(opts, "device"),
+    })
+}
+
+/// Whether the top-level volume `name` binds a host path: the `local` driver (or none) with
+/// `driver_opts` whose `o` holds `bind` or `rbind` (comma-separated, case-sensitive, as the
+/// kernel's mount options) and a `device`. The `type` must be set but is ignored with a bind
+/// (`none` by convention; `ext4` binds too). Measured on dockerd 20.10 (docs/compose-facts.md,
+/// section 15).
+pub fn named_volume_bind(project: &Project, name: &str) -> Option<VolumeBind> {
+    let opts = local_volume_opts(project, name)?;
+    if opts.fs_type.is_none() || !opts.binds() {
         return None;
     }
-    let device = text(opts, "device")?;
+    let device = opts.device.as_deref()?;
     Some(VolumeBind {
-        device: HostPath::of_source(&device, &device)?,
-        read_only: options.contains(&"ro"),
+        device: HostPath::of_source(device, device)?,
+        read_only: opts.options.iter().any(|o| o == "ro"),
     })
+}
+
+/// Whether the top-level volume `name` is a tmpfs of the `local` driver (`type: tmpfs`, not a
+/// bind): mounted with mount(2)'s defaults, so `exec`, `suid` and `dev` unless `o` says
+/// `noexec`, `nosuid`, `nodev` (measured on dockerd 20.10: `rw,relatime` only).
+pub fn named_volume_tmpfs(project: &Project, name: &str) -> Option<LocalVolumeOpts> {
+    let opts = local_volume_opts(project, name)?;
+    (opts.fs_type.as_deref() == Some("tmpfs") && !opts.binds()).then_some(opts)
 }
 
 fn parse_mount(project: &Project, at: Loc) -> Option<Mount> {

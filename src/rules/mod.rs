@@ -27,6 +27,7 @@ mod security_opt;
 pub mod sensitivity;
 mod sexagesimal;
 mod tmpfs;
+mod tmpfs_suid_dev;
 mod version_key;
 mod wildcard_bind;
 
@@ -217,6 +218,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: tmpfs::META,
         check: tmpfs::check,
+    },
+    Rule {
+        meta: tmpfs_suid_dev::META,
+        check: tmpfs_suid_dev::check,
     },
     Rule {
         meta: limits::LIMITS_META,
