@@ -242,3 +242,78 @@ fn booleans_match_docker_compose() {
         accepted.len()
     );
 }
+
+/// `use_api_socket` is typed `boolean` alone in the schema: YAML booleans only (written as in
+/// the file, quotes included), `None` where Compose rejects the file.
+const STRICT_BOOLEANS: &[(&str, Option<bool>)] = &[
+    ("true", Some(true)),
+    ("True", Some(true)),
+    ("TRUE", Some(true)),
+    ("false", Some(false)),
+    ("FALSE", Some(false)),
+    ("yes", None),
+    ("on", None),
+    ("\"true\"", None),
+    ("\"${X:-true}\"", None),
+];
+
+fn strict_project(dir: &Path, written: &str) -> std::path::PathBuf {
+    let path = dir.join("compose.yaml");
+    std::fs::write(
+        &path,
+        format!("services:\n  a:\n    image: busybox\n    use_api_socket: {written}\n"),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn strict_booleans_are_yaml_booleans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let compose = oracle_support::find_compose();
+    if compose.is_none() {
+        skip_support::skip_or_fail("docker-compose v2.40.3 not found: use_api_socket not compared");
+    }
+    for (written, expected) in STRICT_BOOLEANS {
+        let path = strict_project(tmp.path(), written);
+        let options = LoadOptions {
+            process_env: Some(Vec::new()),
+            skip_override: true,
+            ..LoadOptions::default()
+        };
+        let project = Project::load(&path, None, &options).expect("the project loads");
+        let service = project.service("a").unwrap();
+        let at = project.service_value(service, "use_api_socket").unwrap();
+        let ours = composeguard::compose::boolean::yaml_bool_at(&project, at);
+        assert_eq!(ours, *expected, "use_api_socket: {written}");
+        let Some(compose) = &compose else {
+            continue;
+        };
+        let out = Command::new(compose)
+            .args(["-f", path.to_str().unwrap(), "config", "--format", "json"])
+            .env_clear()
+            .current_dir(tmp.path())
+            .output()
+            .expect("docker-compose runs");
+        let theirs = out.status.success().then(|| {
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            json["services"]["a"]["use_api_socket"]
+                .as_bool()
+                .unwrap_or(false)
+        });
+        assert_eq!(
+            theirs, *expected,
+            "docker-compose on use_api_socket: {written}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_docker_compose_is_listed_as_a_skip() {
+    let output = skip_support::run_without_tools("booleans_match_docker_compose");
+    assert_eq!(
+        skip_support::listed_skips(&output),
+        ["booleans_match_docker_compose: docker-compose v2.40.3 not found: booleans not compared"],
+        "{output}"
+    );
+}

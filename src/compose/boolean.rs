@@ -2,7 +2,8 @@
 //! itself; any other scalar is cast by compose-go's interpolation step, which accepts `y`,
 //! `yes`, `on`, `true` and `n`, `no`, `off`, `false` in any case, quoted or not, after
 //! interpolation (`${PRIVILEGED:-yes}`), with no surrounding spaces. Everything else (`1`, `0`,
-//! `t`, an empty string) makes Compose reject the file. Measured against docker-compose v2.40.3
+//! `t`, an empty string) makes Compose reject the file. Keys typed `boolean` alone in the
+//! schema (`use_api_socket`) take YAML booleans only ([`yaml_bool_at`]). Measured against docker-compose v2.40.3
 //! (docs/compose-facts.md, "Booleans"; tests/compose_values.rs compares the two).
 
 use super::layers::str_at;
@@ -30,6 +31,17 @@ pub fn bool_at(project: &Project, loc: Loc) -> Option<bool> {
         ScalarType::Bool(b) => Some(b),
         ScalarType::Str => parse_bool(&str_at(project, loc)?),
         ScalarType::Null | ScalarType::Int(_) | ScalarType::Float => None,
+    }
+}
+
+/// The value of a key the Compose schema types `boolean` only (`use_api_socket`,
+/// `depends_on.<service>.required`): a YAML boolean (`true`, `True`, `TRUE` ...). Any string,
+/// `yes` and `"true"` included, and any variable, makes Compose reject the file ("must be a
+/// boolean"), so it is `None` here.
+pub fn yaml_bool_at(project: &Project, loc: Loc) -> Option<bool> {
+    match project.tree(loc.file).scalar_type(loc.node)? {
+        ScalarType::Bool(b) => Some(b),
+        _ => None,
     }
 }
 

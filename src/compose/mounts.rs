@@ -164,7 +164,8 @@ pub fn named_volume_bind(project: &Project, name: &str) -> Option<VolumeBind> {
     if opts.fs_type.is_none() || !opts.binds() {
         return None;
     }
-    let device = opts.device.as_deref()?;
+    // The engine takes the device as written: no `~` expansion, an absolute path or nothing.
+    let device = opts.device.as_deref().filter(|d| d.starts_with('/'))?;
     Some(VolumeBind {
         device: HostPath::of_source(device, device)?,
         read_only: opts.options.iter().any(|o| o == "ro"),

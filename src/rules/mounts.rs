@@ -7,7 +7,8 @@
 //! `crio.sock`, under `/var/run` or `/run`) is bind-mounted. Whoever talks to it controls
 //! every container and, through a privileged one, the host: it is root on the host. `:ro`
 //! changes nothing (it only stops the socket file being replaced; the API stays writable).
-//! Use a socket proxy that allows only the endpoints the service needs.
+//! Use a socket proxy that allows only the endpoints the service needs. `use_api_socket: true`
+//! (Compose mounts the socket itself, with the user's registry credentials) is reported too.
 //!
 //! ## sensitive-host-mount
 //! A system path of the host is mounted: the list is data, `rules/host-paths.toml` (`/`,
@@ -28,6 +29,7 @@
 use super::common::{Mount, Reporter, diagnostic, mounts};
 use super::host_paths;
 use super::{Context, RuleMeta};
+use crate::compose::boolean::yaml_bool_at;
 use crate::compose::model::Loc;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -84,6 +86,24 @@ pub fn check_socket(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
     for service in &project.services {
+        // Compose mounts the engine's socket itself (and the user's registry credentials).
+        if let Some(at) = project
+            .service_value(service, "use_api_socket")
+            .filter(|at| yaml_bool_at(project, *at) == Some(true))
+        {
+            let message = format!(
+                "service `{}` sets `use_api_socket: true`: Compose mounts the Docker API socket (and your registry credentials) into it, so it controls every container and is root on the host",
+                service.name
+            );
+            reporter.report(
+                at,
+                "use_api_socket",
+                service,
+                diagnostic(&SOCKET_META, project, at, message).with_help(
+                    "remove `use_api_socket`; if the service must talk to the engine, give it a socket proxy that allows only the API endpoints it needs",
+                ),
+            );
+        }
         for mount in mounts(project, service) {
             let Some((source, via)) = exposed(&mount) else {
                 continue;
