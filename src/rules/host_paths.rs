@@ -25,6 +25,10 @@ pub struct Entry {
     pub path: String,
     /// What the path gives a container.
     pub what: String,
+    /// A device node, or links to device nodes: bind-mounted, the device cgroup still refuses
+    /// to open it unless the container is privileged or has `device_cgroup_rules`.
+    #[serde(default)]
+    pub node: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,5 +147,10 @@ mod tests {
         assert_eq!(what("/root/.kube"), Some("~/.kube/**"));
         assert_eq!(what("/root"), Some("/root/**"));
         assert_eq!(what("/srv/data"), None);
+        let node = |p: &str| sensitive(&HostPath::of_source(p, p).unwrap()).map(|e| e.node);
+        assert_eq!(node("/dev/kmsg"), Some(true));
+        assert_eq!(node("/dev/nvme0n1p1"), Some(true));
+        assert_eq!(node("/dev/shm"), Some(false));
+        assert_eq!(node("/etc"), Some(false));
     }
 }

@@ -155,8 +155,13 @@ pub fn check_host_mount(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 (Severity::Error, "writable")
             };
             let target = mount.target.as_deref().unwrap_or("?");
+            let node = if entry.node {
+                "; bind-mounted, the device cgroup refuses to open it unless the service is privileged or has `device_cgroup_rules`"
+            } else {
+                ""
+            };
             let message = format!(
-                "service `{}` mounts the host's {source}{via} at {target} ({how}): {}",
+                "service `{}` mounts the host's {source}{via} at {target} ({how}): {}{node}",
                 service.name, entry.what
             );
             let help = if mount.read_only {
