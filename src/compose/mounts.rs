@@ -35,6 +35,9 @@ pub struct Mount {
     pub host: Option<HostPath>,
     /// The named volume whose `driver_opts` bind `host`, when that is how it is mounted.
     pub volume_bind: Option<String>,
+    /// The host path's own sub-mounts come along (`/` brings the `/run` tmpfs): true for a
+    /// bind, which Docker makes recursive; for a named volume, `rbind` rather than `bind`.
+    pub recursive: bool,
 }
 
 /// Every volume of a service over its layers.
@@ -66,6 +69,7 @@ fn resolve_host(project: &Project, mount: &mut Mount) {
             if let Some(bind) = named_volume_bind(project, &name) {
                 mount.host = Some(bind.device);
                 mount.read_only |= bind.read_only;
+                mount.recursive = bind.recursive;
                 mount.volume_bind = Some(name);
             }
         }
@@ -90,6 +94,8 @@ pub struct VolumeBind {
     pub device: HostPath,
     /// `ro` among the `o` options.
     pub read_only: bool,
+    /// `rbind` (sub-mounts come along) rather than `bind` (mount(2)'s `MS_REC`).
+    pub recursive: bool,
 }
 
 /// The `driver_opts` of a top-level volume of the `local` driver (or none), interpolated;
@@ -169,6 +175,7 @@ pub fn named_volume_bind(project: &Project, name: &str) -> Option<VolumeBind> {
     Some(VolumeBind {
         device: HostPath::of_source(device, device)?,
         read_only: opts.options.iter().any(|o| o == "ro"),
+        recursive: opts.options.iter().any(|o| o == "rbind"),
     })
 }
 
@@ -219,6 +226,7 @@ fn parse_mount(project: &Project, at: Loc) -> Option<Mount> {
             source_at: source_loc.unwrap_or(at),
             host: None,
             volume_bind: None,
+            recursive: true,
         });
     }
     let text = str_at(project, at)?;
@@ -250,6 +258,7 @@ fn parse_mount(project: &Project, at: Loc) -> Option<Mount> {
         source_at: at,
         host: None,
         volume_bind: None,
+        recursive: true,
     })
 }
 

@@ -8,7 +8,9 @@
 //! every container and, through a privileged one, the host: it is root on the host. `:ro`
 //! changes nothing (it only stops the socket file being replaced; the API stays writable).
 //! Use a socket proxy that allows only the endpoints the service needs. `use_api_socket: true`
-//! (Compose mounts the socket itself, with the user's registry credentials) is reported too.
+//! (Compose mounts the socket itself, with the user's registry credentials) is reported too,
+//! and so is a directory that holds a runtime's default socket (`/`, `/run`, `/var/run`,
+//! `/run/containerd` ...), read-only or not: bind mounts are recursive.
 //!
 //! ## sensitive-host-mount
 //! A system path of the host is mounted: the list is data, `rules/host-paths.toml` (`/`,
@@ -30,6 +32,7 @@ use super::common::{Mount, Reporter, diagnostic, mounts};
 use super::host_paths;
 use super::{Context, RuleMeta};
 use crate::compose::boolean::yaml_bool_at;
+use crate::compose::host_path::HostPath;
 use crate::compose::model::Loc;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -71,6 +74,36 @@ fn socket_name(path: &str) -> Option<&'static str> {
     SOCKETS.iter().copied().find(|s| *s == file)
 }
 
+/// Where the runtimes put their sockets by default. Docker bind mounts are recursive, so a
+/// directory above one (`/`, `/run`; `/var/run` is a link to `/run`) exposes it as well; `/var`
+/// does not (its `run` is an absolute link that resolves inside the container).
+const DEFAULT_SOCKETS: [&str; 5] = [
+    "/run/docker.sock",
+    "/run/containerd/containerd.sock",
+    "/run/podman/podman.sock",
+    "/run/crio/crio.sock",
+    "/run/docker/containerd/containerd.sock",
+];
+
+/// The default socket a mounted directory holds, as `(socket, runtime socket name)`. `/run`
+/// is a mount of its own on the host: a non-recursive bind of `/` does not bring it.
+fn socket_below(dir: &HostPath, recursive: bool) -> Option<(&'static str, &'static str)> {
+    if dir.home || (dir.path == "/" && !recursive) {
+        return None;
+    }
+    let path = match dir.path.strip_prefix("/var/run") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("/run{rest}"),
+        _ => dir.path.clone(),
+    };
+    DEFAULT_SOCKETS.iter().copied().find_map(|socket| {
+        let below = path == "/"
+            || socket
+                .strip_prefix(path.as_str())
+                .is_some_and(|rest| rest.starts_with('/'));
+        below.then(|| (socket, socket_name(socket).unwrap_or("docker.sock")))
+    })
+}
+
 /// The host path a mount exposes, as shown in messages, and the named volume that binds it
 /// (a phrase to follow the path), if that is how it is mounted.
 fn exposed(mount: &Mount) -> Option<(String, String)> {
@@ -108,18 +141,30 @@ pub fn check_socket(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let Some((source, via)) = exposed(&mount) else {
                 continue;
             };
-            let Some(socket) = socket_name(&source) else {
-                continue;
-            };
             let ro = if mount.read_only {
                 " (read-only does not help: the API behind the socket stays writable)"
             } else {
                 ""
             };
-            let message = format!(
-                "service `{}` mounts the container runtime socket {source}{via}: it controls every container and is root on the host{ro}",
-                service.name
-            );
+            let (socket, message) = if let Some(socket) = socket_name(&source) {
+                let message = format!(
+                    "service `{}` mounts the container runtime socket {source}{via}: it controls every container and is root on the host{ro}",
+                    service.name
+                );
+                (socket, message)
+            } else if let Some((path, socket)) = mount
+                .host
+                .as_ref()
+                .and_then(|h| socket_below(h, mount.recursive))
+            {
+                let message = format!(
+                    "service `{}` mounts the host's {source}{via}, which holds the container runtime socket {path}: it controls every container and is root on the host{ro}",
+                    service.name
+                );
+                (socket, message)
+            } else {
+                continue;
+            };
             let help = if socket == "docker.sock" {
                 "give the service a socket proxy (tecnativa/docker-socket-proxy) that allows only the API endpoints it needs, on an internal network, and set DOCKER_HOST=tcp://socket-proxy:2375"
             } else {
@@ -210,5 +255,35 @@ pub fn check_propagation(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn below(path: &str) -> Option<&'static str> {
+        socket_below(&HostPath::of_source(path, path).unwrap(), true).map(|(s, _)| s)
+    }
+
+    #[test]
+    fn directories_holding_a_default_socket() {
+        assert_eq!(below("/"), Some("/run/docker.sock"));
+        assert_eq!(below("/run"), Some("/run/docker.sock"));
+        assert_eq!(below("/var/run/"), Some("/run/docker.sock"));
+        assert_eq!(
+            below("/run/containerd"),
+            Some("/run/containerd/containerd.sock")
+        );
+        assert_eq!(below("/var/run/crio"), Some("/run/crio/crio.sock"));
+        assert_eq!(below("/var"), None);
+        assert_eq!(below("/var/runner"), None);
+        assert_eq!(below("/run/user"), None);
+        assert_eq!(below("/run/docker.sock"), None);
+        assert_eq!(below("~"), None);
+        let root = HostPath::of_source("/", "/").unwrap();
+        assert_eq!(socket_below(&root, false), None);
+        let run = HostPath::of_source("/run", "/run").unwrap();
+        assert!(socket_below(&run, false).is_some());
     }
 }
