@@ -266,3 +266,38 @@ fn named_volumes_that_bind_a_host_path() {
         }
     }
 }
+
+#[test]
+#[ignore = "needs a Docker engine (tests/engine/start.sh)"]
+fn no_new_privileges_values_as_the_daemon_parses_them() {
+    if !engine() {
+        return;
+    }
+    for value in [
+        "true", "1", "t", "T", "TRUE", "false", "0", "f", "yes", "on", "tRUE",
+    ] {
+        let opt = format!("no-new-privileges:{value}");
+        let out = docker(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--security-opt",
+            &opt,
+            IMAGE,
+            "grep",
+            "NoNewPrivs",
+            "/proc/self/status",
+        ]);
+        let daemon = out
+            .status
+            .success()
+            .then(|| text(&out).contains("NoNewPrivs:\t1"));
+        assert_eq!(
+            composeguard::compose::boolean::parse_go_bool(value),
+            daemon,
+            "{opt}: {}",
+            text(&out)
+        );
+    }
+}

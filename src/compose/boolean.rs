@@ -45,6 +45,18 @@ pub fn yaml_bool_at(project: &Project, loc: Loc) -> Option<bool> {
     }
 }
 
+/// A boolean inside a value the Docker daemon parses itself, such as
+/// `security_opt: [no-new-privileges:1]`: Go's `strconv.ParseBool`, which accepts `1`, `t`,
+/// `T`, `true`, `True`, `TRUE` and their negatives, and refuses `yes` and `on` (measured on
+/// dockerd 20.10: `no-new-privileges:yes` is `invalid --security-opt`).
+pub fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "True" | "TRUE" => Some(true),
+        "0" | "f" | "F" | "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
 /// Whether a node is a boolean Compose reads as true.
 pub fn is_true(project: &Project, loc: Loc) -> bool {
     bool_at(project, loc) == Some(true)
@@ -53,6 +65,19 @@ pub fn is_true(project: &Project, loc: Loc) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_spellings() {
+        for t in ["1", "t", "T", "true", "True", "TRUE"] {
+            assert_eq!(parse_go_bool(t), Some(true), "{t}");
+        }
+        for f in ["0", "f", "F", "false", "False", "FALSE"] {
+            assert_eq!(parse_go_bool(f), Some(false), "{f}");
+        }
+        for bad in ["yes", "on", "y", "tRUE", "", " true"] {
+            assert_eq!(parse_go_bool(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn compose_go_spellings() {
