@@ -1,8 +1,8 @@
 //! A service's values over its layers (extended services, the base file, override files),
 //! as Compose merges them: the last layer that sets a key wins, lists are joined.
 
+pub use super::boolean::is_true;
 use super::model::{Loc, Project, Service};
-use crate::yaml::ScalarType;
 
 /// The value of `key` in every layer of a service that sets it, lowest priority first (each
 /// node once: layers may share an anchored mapping).
@@ -54,16 +54,4 @@ pub fn layer_items(project: &Project, service: &Service, key: &str) -> Vec<Loc> 
 pub fn str_at(project: &Project, loc: Loc) -> Option<String> {
     let raw = project.tree(loc.file).as_str(loc.node)?;
     Some(project.interpolate(loc.file, raw))
-}
-
-/// Whether a scalar is YAML `true` (or the string "true", which Compose also accepts).
-pub fn is_true(project: &Project, loc: Loc) -> bool {
-    let tree = project.tree(loc.file);
-    match tree.scalar_type(loc.node) {
-        Some(ScalarType::Bool(b)) => b,
-        Some(ScalarType::Str) => {
-            str_at(project, loc).is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        }
-        _ => false,
-    }
 }

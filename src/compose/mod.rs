@@ -1,9 +1,12 @@
 //! Typed views over the located YAML tree.
 
 pub mod address;
+pub mod boolean;
+pub mod capability;
 pub mod command;
 pub mod dotenv;
 pub mod environment;
+pub mod host_path;
 pub mod image;
 pub mod interpolate;
 pub mod layers;
@@ -13,3 +16,4 @@ pub mod normalised;
 pub mod port;
 pub mod project;
 pub mod siblings;
+pub mod tmpfs;

@@ -4,7 +4,9 @@
 //! Finds `cap_add` entries that give a container power over the host (case-insensitive, with
 //! or without the `CAP_` prefix): `ALL`, `SYS_ADMIN`, `SYS_MODULE` (errors: each is enough to
 //! escape), and `SYS_PTRACE`, `DAC_READ_SEARCH`, `NET_ADMIN`, `BPF`, `PERFMON`, `SYS_RAWIO`,
-//! `SYS_BOOT`, `SYS_TIME`, `MAC_ADMIN`, `MAC_OVERRIDE`, `SYSLOG`, `LINUX_IMMUTABLE` (warnings).
+//! `SYS_BOOT`, `SYS_TIME`, `MAC_ADMIN`, `MAC_OVERRIDE`, `SYSLOG`, `LINUX_IMMUTABLE`, `SYS_NICE`
+//! (warnings), `IPC_LOCK`, `LEASE` (info). `CAP_ALL` is not `ALL` (the daemon refuses it):
+//! `invalid-capability` reports it.
 //! Grant only what the service needs, and prefer a narrower capability where one exists.
 //!
 //! ## no-cap-drop-all
@@ -14,6 +16,7 @@
 
 use super::common::{Reporter, diagnostic, diagnostic_at, layer_items, service_key_span, str_at};
 use super::{Context, RuleMeta};
+use crate::compose::capability::Capability;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const DANGEROUS_META: RuleMeta = RuleMeta {
@@ -36,68 +39,96 @@ pub const DROP_ALL_META: RuleMeta = RuleMeta {
     docs: include_str!("../../rules/docs/no-cap-drop-all.md"),
 };
 
-/// Each capability, whether it is an error, and what it allows.
-const DANGEROUS: &[(&str, bool, &str)] = &[
+/// Each capability, its severity, and what it allows.
+const DANGEROUS: &[(&str, Severity, &str)] = &[
     (
         "ALL",
-        true,
+        Severity::Error,
         "every capability: the same as privileged for most purposes",
     ),
     (
         "SYS_ADMIN",
-        true,
+        Severity::Error,
         "mount file systems, and much more: a known container escape",
     ),
     (
         "SYS_MODULE",
-        true,
+        Severity::Error,
         "load kernel modules into the host's kernel",
     ),
     (
         "SYS_PTRACE",
-        false,
+        Severity::Warning,
         "trace and inject into processes (with `pid: host`, the host's)",
     ),
     (
         "DAC_READ_SEARCH",
-        false,
+        Severity::Warning,
         "read any file by handle: a known container escape (shocker)",
     ),
     (
         "NET_ADMIN",
-        false,
+        Severity::Warning,
         "reconfigure interfaces, routes and firewall rules",
     ),
-    ("BPF", false, "load eBPF programs into the kernel"),
+    (
+        "BPF",
+        Severity::Warning,
+        "load eBPF programs into the kernel",
+    ),
     (
         "PERFMON",
-        false,
+        Severity::Warning,
         "use perf events and eBPF tracing on the kernel",
     ),
-    ("SYS_RAWIO", false, "raw I/O to devices and ports"),
-    ("SYS_BOOT", false, "reboot the host and load a new kernel"),
-    ("SYS_TIME", false, "set the host's clock"),
+    (
+        "SYS_RAWIO",
+        Severity::Warning,
+        "raw I/O to devices and ports",
+    ),
+    (
+        "SYS_BOOT",
+        Severity::Warning,
+        "reboot the host and load a new kernel",
+    ),
+    ("SYS_TIME", Severity::Warning, "set the host's clock"),
     (
         "MAC_ADMIN",
-        false,
+        Severity::Warning,
         "change the mandatory access control (AppArmor, SELinux) policy",
     ),
     (
         "MAC_OVERRIDE",
-        false,
+        Severity::Warning,
         "bypass the mandatory access control policy",
     ),
-    ("SYSLOG", false, "read and clear the kernel log"),
+    ("SYSLOG", Severity::Warning, "read and clear the kernel log"),
     (
         "LINUX_IMMUTABLE",
-        false,
+        Severity::Warning,
         "change immutable and append-only files",
+    ),
+    (
+        "SYS_NICE",
+        Severity::Warning,
+        "give its processes real-time priority, which can starve the host's CPUs outside the container's limits",
+    ),
+    (
+        "IPC_LOCK",
+        Severity::Info,
+        "lock memory into RAM past RLIMIT_MEMLOCK (bounded by its memory limit, if it has one)",
+    ),
+    (
+        "LEASE",
+        Severity::Info,
+        "take leases on files it does not own, delaying other processes that open them",
     ),
 ];
 
+/// The name as the daemon reads it ([`Capability`]): `ALL` only for `ALL` in any case
+/// (`CAP_ALL` is an unknown name), a capability without `CAP_`.
 fn normalise(cap: &str) -> String {
-    let upper = cap.trim().to_ascii_uppercase();
-    upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
+    Capability::parse(cap).name().to_string()
 }
 
 pub fn check_dangerous(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -109,16 +140,14 @@ pub fn check_dangerous(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let name = normalise(&cap);
-            let Some((_, error, what)) = DANGEROUS.iter().find(|(c, _, _)| *c == name) else {
+            let Some((_, severity, what)) = DANGEROUS.iter().find(|(c, _, _)| *c == name) else {
                 continue;
             };
             let message = format!("service `{}` adds capability {name}: {what}", service.name);
             let mut d = diagnostic(&DANGEROUS_META, project, item, message).with_help(
                 "remove it, or grant a narrower capability; combine with `cap_drop: [ALL]` and add back only what the service needs",
             );
-            if *error {
-                d.severity = Severity::Error;
-            }
+            d.severity = *severity;
             reporter.report(item, "", service, d);
         }
     }

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::RuleMeta;
+pub use crate::compose::boolean::is_true;
 pub use crate::compose::command::command_words;
 pub use crate::compose::environment::{EnvEntry, env_get, env_is_set, environment};
-pub use crate::compose::layers::{is_true, layer_items, str_at};
+pub use crate::compose::layers::{layer_items, str_at};
 use crate::compose::model::{Loc, Project, Service};
-pub use crate::compose::mounts::{Mount, MountKind, mounts, normalise_path};
+pub use crate::compose::mounts::{Mount, mounts};
 use crate::diagnostic::Diagnostic;
 use crate::fix::Edit;
 

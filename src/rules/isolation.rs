@@ -4,17 +4,21 @@
 //! Finds `pid: host`, `ipc: host`, `uts: host`, `userns_mode: host` and `cgroup: host`. The
 //! container then sees and signals the host's processes (`pid`), shares its shared memory
 //! (`ipc`), may change its host name (`uts`), runs outside the daemon's user-namespace
-//! remapping (`userns_mode`) or sees the host's cgroup tree (`cgroup`). `network_mode: host` on
-//! sensitive software is reported by `sensitive-host-network`.
+//! remapping (`userns_mode`) or sees the host's cgroup tree (`cgroup`). `network_mode: host` is
+//! reported by `host-network-mode`, and on sensitive software by `sensitive-host-network`.
 //!
 //! ## host-device
 //! Finds `devices:` entries. A device node gives the container direct access to host hardware
-//! or kernel interfaces; block devices (`/dev/sda`, `/dev/nvme0n1` ...), `/dev/mem`,
-//! `/dev/kmem`, `/dev/port` and `/dev/kmsg` are errors, since they expose the host's disks and
-//! memory. Map only the device the service needs, read-only where possible (`:r`).
+//! or kernel interfaces. The devices of `rules/host-paths.toml` are errors: block devices
+//! (`/dev/sda`, `/dev/nvme0n1`, `/dev/mmcblk0`, `/dev/md0`, `/dev/disk/by-*` ...), which expose
+//! the host's disks, `/dev/mem`, `/dev/kmem`, `/dev/port`, and `/dev/kmsg` (the kernel log:
+//! reading leaks, writing injects log lines). Map only the device the service needs,
+//! read-only where possible (`:r`).
 
 use super::common::{Reporter, diagnostic, layer_items, str_at};
+use super::host_paths;
 use super::{Context, RuleMeta};
+use crate::compose::host_path::HostPath;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const NAMESPACE_META: RuleMeta = RuleMeta {
@@ -80,22 +84,6 @@ pub fn check_namespace(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Devices that expose the host's disks or memory.
-fn is_critical_device(path: &str) -> bool {
-    const EXACT: [&str; 4] = ["/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg"];
-    const DISKS: [&str; 8] = [
-        "/dev/sd",
-        "/dev/nvme",
-        "/dev/vd",
-        "/dev/xvd",
-        "/dev/hd",
-        "/dev/dm-",
-        "/dev/mapper/",
-        "/dev/loop",
-    ];
-    EXACT.contains(&path) || DISKS.iter().any(|d| path.starts_with(d))
-}
-
 pub fn check_device(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
@@ -112,11 +100,14 @@ pub fn check_device(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(host) = host else {
                 continue;
             };
-            let critical = is_critical_device(&host);
-            let message = if critical {
+            let critical = HostPath::of_source(&host, &host)
+                .as_ref()
+                .and_then(host_paths::sensitive)
+                .filter(|e| e.path.starts_with("/dev/"));
+            let message = if let Some(entry) = critical {
                 format!(
-                    "service `{}` maps the host device {host}: direct access to the host's disks or memory",
-                    service.name
+                    "service `{}` maps the host device {host}: {}",
+                    service.name, entry.what
                 )
             } else {
                 format!("service `{}` maps the host device {host}", service.name)
@@ -124,7 +115,7 @@ pub fn check_device(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let mut d = diagnostic(&DEVICE_META, project, item, message).with_help(
                 "map only the device the service needs, with the fewest permissions (`/dev/x:/dev/x:r`); never a disk or /dev/mem",
             );
-            if critical {
+            if critical.is_some() {
                 d.severity = Severity::Error;
             }
             reporter.report(item, "", service, d);

@@ -7,9 +7,12 @@ mod docker_api;
 mod duplicates;
 mod exposure;
 mod host_network;
+mod host_network_mode;
+mod host_paths;
 mod images;
 mod internal_port;
 mod invalid;
+mod invalid_capability;
 mod isolation;
 mod keys_order;
 mod limits;
@@ -24,6 +27,7 @@ mod security_opt;
 pub mod sensitivity;
 mod sexagesimal;
 mod tmpfs;
+mod tmpfs_suid_dev;
 mod version_key;
 mod wildcard_bind;
 
@@ -168,6 +172,10 @@ pub static RULES: &[Rule] = &[
         check: capabilities::check_dangerous,
     },
     Rule {
+        meta: invalid_capability::META,
+        check: invalid_capability::check,
+    },
+    Rule {
         meta: capabilities::DROP_ALL_META,
         check: capabilities::check_drop_all,
     },
@@ -182,6 +190,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: isolation::NAMESPACE_META,
         check: isolation::check_namespace,
+    },
+    Rule {
+        meta: host_network_mode::META,
+        check: host_network_mode::check,
     },
     Rule {
         meta: mounts::HOST_MOUNT_META,
@@ -206,6 +218,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: tmpfs::META,
         check: tmpfs::check,
+    },
+    Rule {
+        meta: tmpfs_suid_dev::META,
+        check: tmpfs_suid_dev::check,
     },
     Rule {
         meta: limits::LIMITS_META,

@@ -27,6 +27,7 @@ use super::common::{
 };
 use super::port_fix::quote;
 use super::{Context, RuleMeta};
+use crate::compose::boolean::parse_go_bool;
 use crate::compose::model::{Loc, Project, Service};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, Change, Edit, Fix};
@@ -85,9 +86,11 @@ pub fn check_no_new_privileges(ctx: &Context, out: &mut Vec<Diagnostic>) {
             if name != "no-new-privileges" {
                 continue;
             }
-            if value.is_empty() || value == "true" {
+            // The daemon parses the value with Go's ParseBool (`1`, `t`, `true` ...).
+            let parsed = parse_go_bool(&value);
+            if value.is_empty() || parsed == Some(true) {
                 set = true;
-            } else if value == "false" {
+            } else if parsed == Some(false) {
                 explicit_false = Some(item);
             }
         }

@@ -4,7 +4,8 @@
 //! Docker mounts every `tmpfs:` entry with `noexec,nosuid,nodev` unless its options say
 //! otherwise (moby merges the user's options over those defaults; Podman does the same). So a
 //! tmpfs is executable only when an option turns it back on: this rule reports `tmpfs:` entries
-//! (string or list) whose options hold `exec`, e.g. `/tmp:rw,exec,size=64m`.
+//! (string or list) whose options hold `exec`, e.g. `/tmp:rw,exec,size=64m`, and named volumes
+//! of the local driver with `type: tmpfs` whose `o` lacks `noexec` (mount(2)'s default is exec).
 //!
 //! ## Why is this bad
 //! A writable, executable scratch directory is where an attacker drops and runs a payload after
@@ -15,8 +16,9 @@
 //! None automatic (the service may need it: some runtimes compile into `/tmp`). Remove `exec`,
 //! or point the program's temporary directory somewhere else.
 
-use super::common::{Reporter, diagnostic, layer_items, str_at};
+use super::common::{Reporter, diagnostic};
 use super::{Context, RuleMeta};
+use crate::compose::tmpfs::{Flag, tmpfs_mounts};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const META: RuleMeta = RuleMeta {
@@ -33,33 +35,31 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
     for service in &project.services {
-        for item in layer_items(project, service, "tmpfs") {
-            let Some(text) = str_at(project, item) else {
-                continue;
-            };
-            let Some((path, options)) = text.split_once(':') else {
-                continue;
-            };
-            // The last of `exec` / `noexec` wins, as in moby's MergeTmpfsOptions.
-            let exec = options
-                .split(',')
-                .map(str::trim)
-                .rfind(|o| *o == "exec" || *o == "noexec")
-                == Some("exec");
-            if !exec {
+        for tmpfs in tmpfs_mounts(project, service) {
+            if !tmpfs.allows(Flag::Exec) {
                 continue;
             }
-            let message = format!(
-                "service `{}` mounts tmpfs {path} with `exec`: programs written there can run",
-                service.name
-            );
-            reporter.report(
-                item,
-                "",
-                service,
-                diagnostic(&META, project, item, message).with_help(
+            let (message, help) = match &tmpfs.volume {
+                None => (
+                    format!(
+                        "service `{}` mounts tmpfs {} with `exec`: programs written there can run",
+                        service.name, tmpfs.path
+                    ),
                     "remove `exec` (Docker mounts tmpfs noexec,nosuid,nodev by default) unless the service must run files from it",
                 ),
+                Some(volume) => (
+                    format!(
+                        "service `{}` mounts the tmpfs volume `{volume}` at {} without `noexec`: programs written there can run",
+                        service.name, tmpfs.path
+                    ),
+                    "add `noexec,nosuid,nodev` to the volume's `driver_opts.o` (a local tmpfs volume gets none of Docker's tmpfs defaults), or use a `tmpfs:` entry",
+                ),
+            };
+            reporter.report(
+                tmpfs.at,
+                "",
+                service,
+                diagnostic(&META, project, tmpfs.at, message).with_help(help),
             );
         }
     }
