@@ -10,6 +10,7 @@ mod host_network;
 mod images;
 mod internal_port;
 mod invalid;
+mod invalid_names;
 mod isolation;
 mod keys_order;
 mod limits;
@@ -222,6 +223,14 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: images::DIGEST_META,
         check: images::check_digest,
+    },
+    Rule {
+        meta: invalid_names::IMAGE_META,
+        check: invalid_names::check_image,
+    },
+    Rule {
+        meta: invalid_names::CONTAINER_NAME_META,
+        check: invalid_names::check_container_name,
     },
     Rule {
         meta: duplicates::PORT_META,
