@@ -24,6 +24,7 @@ mod secrets;
 mod security_opt;
 pub mod sensitivity;
 mod sexagesimal;
+mod style;
 mod tmpfs;
 mod version_key;
 mod wildcard_bind;
@@ -251,6 +252,18 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: keys_order::META,
         check: keys_order::check,
+    },
+    Rule {
+        meta: style::BUILD_AND_IMAGE_META,
+        check: style::check_build_and_image,
+    },
+    Rule {
+        meta: style::UNQUOTED_PORT_META,
+        check: style::check_unquoted_ports,
+    },
+    Rule {
+        meta: style::PROJECT_NAME_META,
+        check: style::check_project_name,
     },
     // Emitted by the suppression pass of the engine (src/suppress.rs), after every rule ran;
     // listed here so that they can be selected, ignored and documented like the others.
