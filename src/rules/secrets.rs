@@ -12,8 +12,9 @@
 //!
 //! Values are read as Compose reads `$` ([`template_pieces`]): `$$` is one `$`, a trailing
 //! `$` is literal, a `${VAR:-x}` / `${VAR-x}` reference is its literal fallback `x` (what runs
-//! when the variable is unset), and a value holding a reference without one is judged only
-//! where a URL's password is literal (`postgres://${USER:?}:hunter2@db`).
+//! when the variable is unset), a URL's literal password counts around variables
+//! (`postgres://${USER:?}:hunter2@db`), and so does literal text beside a variable without a
+//! default (`k3y-7f9a${SUFFIX}`; not separators alone, `${USER}:${PW}`).
 //!
 //! - `default-password`: the value is a well-known default or example (`postgres`,
 //!   `password`, `example`, `changeme`, `root`, `admin`, `secret`, `123456`, `minioadmin`,
@@ -202,6 +203,9 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "SALT",
 ];
 
+/// Credential words that still count glued to the end of another word (`MYAPIKEY`).
+const GLUED_SUFFIXES: &[&str] = &["PASSWORD", "PASSWD", "APIKEY", "SECRET", "TOKEN"];
+
 /// Words before `KEY` that make it a credential (`API_KEY`, not `SSH_KEY_PATH`'s `KEY`).
 const KEY_QUALIFIERS: &[&str] = &[
     "API",
@@ -241,6 +245,7 @@ fn name_kind(name: &str) -> Option<NameKind> {
     }
     let credential = words.iter().enumerate().any(|(i, w)| {
         CREDENTIAL_WORDS.contains(w)
+            || glued_credential(w)
             || (*w == "PWD" && words.len() > 1)
             || (*w == "KEY" && i > 0 && KEY_QUALIFIERS.contains(&words[i - 1]))
     });
@@ -253,6 +258,14 @@ fn name_kind(name: &str) -> Option<NameKind> {
     } else {
         None
     }
+}
+
+/// A word that ends with a credential word glued to another (`MYAPIKEY`, `DBPASSWORD`,
+/// `CLIENTSECRET`), not a longer word that only starts like one (`PASSPORT`, `TOKENIZER`).
+fn glued_credential(word: &str) -> bool {
+    GLUED_SUFFIXES
+        .iter()
+        .any(|suffix| word.len() > suffix.len() && word.ends_with(suffix))
 }
 
 /// Whether a variable's name says it holds a credential.
@@ -312,9 +325,25 @@ fn is_placeholder(lower: &str) -> bool {
         || lower.starts_with("put-your")
         || lower.starts_with("put_your")
         || lower.starts_with("enter")
-        || stripped == "todo"
-        || stripped == "fixme"
+        || PLACEHOLDER_WORDS.contains(&stripped)
+        // `token_here`, `put-the-key-here`, `secret here`.
+        || ["_here", "-here", " here", ".here"]
+            .iter()
+            .any(|end| stripped.ends_with(end))
 }
+
+/// Whole values that say a real one was never put in.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "todo",
+    "fixme",
+    "tbd",
+    "placeholder",
+    "dummy",
+    "redacted",
+    "notset",
+    "not-set",
+    "not_set",
+];
 
 /// What Compose uses for `raw[range]` when no variable is set, when that is known: the
 /// literal text there (`$$` read as `$`), each reference replaced by its literal default
@@ -517,6 +546,18 @@ fn findings_in(var: &Written, env: &[EnvEntry]) -> Vec<Finding> {
                 span: abs(password.span.clone()),
                 what: default_word(&password, &format!("the connection string in {}", var.name)),
             });
+        } else if url.password.is_none()
+            && name_kind(var.name) == Some(NameKind::DataSourceName)
+            && let Some(user) = url.user.clone()
+            && let Some(key) = known_text(raw, &pieces, user)
+            && !key.value.is_empty()
+        {
+            // A DSN's user part is its key (`https://<key>@o1.ingest.sentry.io/1`).
+            out.push(Finding {
+                verdict: strict(judge(&key.value, None)),
+                span: abs(key.span.clone()),
+                what: default_word(&key, &format!("the key of {}", var.name)),
+            });
         }
         return out;
     }
@@ -538,6 +579,26 @@ fn findings_in(var: &Written, env: &[EnvEntry]) -> Vec<Finding> {
         return out;
     };
     let Some(known) = known_text(raw, &pieces, 0..raw.len()) else {
+        // Literal text beside variables with no literal default (`hunter2${SUFFIX}`): that
+        // text is written in the file, whatever the variables hold. Separators alone
+        // (`${USER}:${PW}`) are not a credential.
+        let literal: String = pieces
+            .iter()
+            .filter_map(|p| match p {
+                TemplatePiece::Text { value, .. } => Some(value.as_str()),
+                TemplatePiece::Reference(_) => None,
+            })
+            .collect();
+        if kind != NameKind::DataSourceName
+            && literal.chars().filter(char::is_ascii_alphanumeric).count() >= 3
+            && !matches!(judge(&literal, None), Verdict::Ignore)
+        {
+            out.push(Finding {
+                verdict: Verdict::Hardcoded,
+                span: abs(0..raw.len()),
+                what: format!("{} (the text beside its variables)", var.name),
+            });
+        }
         return out;
     };
     let known = match kind {
@@ -674,6 +735,9 @@ mod tests {
             "APP_SALT",
             "SLACK_APIKEY",
             "CI_TOKENS",
+            "MYAPIKEY",
+            "DBPASSWORD",
+            "OAUTH_CLIENTSECRET",
         ] {
             assert!(is_credential_name(yes), "{yes}");
         }
@@ -682,7 +746,14 @@ mod tests {
             Some(NameKind::CredentialUnlessNumber)
         );
         assert_eq!(name_kind("SENTRY_DSN"), Some(NameKind::DataSourceName));
-        for no in ["SALT_FILE", "CREDENTIALS_PATH", "TOKENIZER", "DSNAME"] {
+        for no in [
+            "SALT_FILE",
+            "CREDENTIALS_PATH",
+            "TOKENIZER",
+            "DSNAME",
+            "EGG_PASSPORT_GITHUB_CLIENT_ID",
+            "TOKEN_FILE",
+        ] {
             assert!(!is_credential_name(no), "{no}");
         }
     }
@@ -730,17 +801,31 @@ mod tests {
             judged("PW_SECRET", "${PW-changeme}"),
             [("default", 5..13, "the fallback of PW_SECRET".into())]
         );
-        // No default: `:?`, `?`, `:+`, a plain reference, a value only partly known.
+        // No default: `:?`, `?`, `:+`, a plain reference; separators beside variables.
         for raw in [
             "${PW:?changeme}",
             "${PW?changeme}",
             "${PW:+changeme}",
             "${PW}",
-            "hunter2$X",
             "${A}${B:-x}",
+            "$$${PW}",
+            "${USER}:${PW}",
         ] {
             assert_eq!(judged("DB_PASSWORD", raw), [], "{raw}");
         }
+        // Literal text beside a variable is written in the file.
+        let beside = |raw: &str| {
+            vec![(
+                "hardcoded",
+                0..raw.len(),
+                "API_TOKEN (the text beside its variables)".to_string(),
+            )]
+        };
+        assert_eq!(judged("API_TOKEN", "hunter2$X"), beside("hunter2$X"));
+        assert_eq!(
+            judged("API_TOKEN", "prefix-${TOKEN}"),
+            beside("prefix-${TOKEN}")
+        );
         // Invalid syntax is invalid-compose's (`:=` is not an operator for Compose).
         assert_eq!(judged("DB_PASSWORD", "${PW:=changeme}"), []);
     }
@@ -768,16 +853,52 @@ mod tests {
     }
 
     #[test]
-    fn data_source_names_hold_a_credential_only_with_a_password() {
+    fn data_source_names_hold_a_credential_only_with_a_password_or_key() {
         assert_eq!(judged("DB_DSN", "mysql:host=db;dbname=app"), []);
         assert_eq!(
-            judged("SENTRY_DSN", "https://abc123@o1.ingest.sentry.io/1"),
+            judged("SENTRY_DSN", "https://f00b4r9e@o1.ingest.sentry.io/1"),
+            [("hardcoded", 8..16, "the key of SENTRY_DSN".into())]
+        );
+        assert_eq!(
+            judged("SENTRY_DSN", "https://${SENTRY_KEY}@o1.ingest.sentry.io/1"),
+            []
+        );
+        assert_eq!(judged("SENTRY_DSN", "https://o1.ingest.sentry.io/1"), []);
+        assert_eq!(
+            judged("SENTRY_URL", "https://f00b4r9e@o1.ingest.sentry.io/1"),
             []
         );
         assert_eq!(
             judged("DB_DSN", "host=db user=app password=Zq8rT2pL dbname=app"),
             [("hardcoded", 26..34, "the password in DB_DSN".into())]
         );
+    }
+
+    #[test]
+    fn placeholders_are_default_passwords() {
+        for raw in [
+            "your_token_here",
+            "token_here",
+            "put-the-key-here",
+            "<password>",
+            "[secret]",
+            "xxx",
+            "changeme",
+            "CHANGE_ME_PLEASE",
+            "placeholder",
+            "dummy",
+            "TBD",
+        ] {
+            assert!(
+                matches!(judged("API_TOKEN", raw).as_slice(), [("default", ..)]),
+                "{raw}: {:?}",
+                judged("API_TOKEN", raw)
+            );
+        }
+        assert!(matches!(
+            judged("API_TOKEN", "thereisnohere1").as_slice(),
+            [("hardcoded", ..)]
+        ));
     }
 
     #[test]
