@@ -589,7 +589,14 @@ fn findings_in(var: &Written, env: &[EnvEntry]) -> Vec<Finding> {
                 TemplatePiece::Reference(_) => None,
             })
             .collect();
+        let words = literal.trim().to_ascii_lowercase();
+        // An authorization scheme before the variable (`Bearer ${TOKEN}`) is no secret.
+        let scheme_only = matches!(
+            words.trim_end_matches([':', ' ']),
+            "bearer" | "basic" | "token" | "apikey"
+        );
         if kind != NameKind::DataSourceName
+            && !scheme_only
             && literal.chars().filter(char::is_ascii_alphanumeric).count() >= 3
             && !matches!(judge(&literal, None), Verdict::Ignore)
         {
@@ -822,6 +829,7 @@ mod tests {
             )]
         };
         assert_eq!(judged("API_TOKEN", "hunter2$X"), beside("hunter2$X"));
+        assert_eq!(judged("AUTH_TOKEN", "Bearer ${API_TOKEN}"), []);
         assert_eq!(
             judged("API_TOKEN", "prefix-${TOKEN}"),
             beside("prefix-${TOKEN}")
