@@ -852,6 +852,23 @@ pub fn template_pieces(input: &str) -> Option<Vec<TemplatePiece>> {
     Some(pieces)
 }
 
+/// The value Compose gives `input` when no variable is set, when that is known from the text
+/// alone: literal text (`$$` read as `$`) and references with a literal default
+/// (`${PW:-changeme}`). `None` when a reference has none (`${PW}`, `${PW:?}`), or when
+/// Compose refuses the value.
+pub fn value_when_unset(input: &str) -> Option<String> {
+    let mut value = String::new();
+    for piece in template_pieces(input)? {
+        match piece {
+            TemplatePiece::Text { value: text, .. } => value.push_str(&text),
+            TemplatePiece::Reference(reference) => {
+                value.push_str(&literal_default(input, &reference)?);
+            }
+        }
+    }
+    Some(value)
+}
+
 /// The default a reference falls back to when its variable is unset (`${X:-d}`, `${X-d}`),
 /// when that default is literal text (it holds no reference; `$$` is one `$`). `${X:?m}` and
 /// `${X:+r}` have no default.

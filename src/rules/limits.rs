@@ -22,6 +22,7 @@
 use super::common::{diagnostic_at, is_true, service_key_span};
 use super::{Context, RuleMeta};
 use crate::compose::model::{Loc, Project, Service};
+use crate::compose::resources::{Amount, amount};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const LIMITS_META: RuleMeta = RuleMeta {
@@ -43,43 +44,6 @@ pub const READ_ONLY_META: RuleMeta = RuleMeta {
     summary: "A service's root file system is writable (no `read_only: true`)",
     docs: include_str!("../../rules/docs/read-only-root-missing.md"),
 };
-
-/// What one limit setting says, read as Compose reads it (docs/compose-facts.md, 20c).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Amount {
-    /// A positive amount, or one that is not known (an unset variable, a value Compose
-    /// refuses: those are other rules' business).
-    Limit,
-    /// `0` in any unit (`0`, `"0b"`, `0.0`, `${MEM:-0}`): Compose drops the key, no limit.
-    Zero,
-    /// A negative number: Compose keeps it, and it is no limit (`-1` is cgroups' "unlimited").
-    Negative,
-}
-
-fn amount(text: &str) -> Amount {
-    let t = text.trim();
-    let (negative, rest) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t),
-    };
-    let number_end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    let unit = rest[number_end..].trim();
-    let Ok(number) = rest[..number_end].parse::<f64>() else {
-        return Amount::Limit;
-    };
-    if !unit.chars().all(|c| c.is_ascii_alphabetic()) || unit.len() > 3 {
-        return Amount::Limit;
-    }
-    if number == 0.0 {
-        Amount::Zero
-    } else if negative {
-        Amount::Negative
-    } else {
-        Amount::Limit
-    }
-}
 
 /// A memory or CPU limit of a service, by what its settings say.
 enum Limit {
@@ -218,23 +182,5 @@ pub fn check_read_only(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 "set `read_only: true` and give the paths the service writes a volume or a `tmpfs:` mount",
             ),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_as_compose_reads_them() {
-        for zero in ["0", "0b", "0.0", " 0m", "0GB"] {
-            assert_eq!(amount(zero), Amount::Zero, "{zero}");
-        }
-        for negative in ["-1", "-0.5", "-2"] {
-            assert_eq!(amount(negative), Amount::Negative, "{negative}");
-        }
-        for limit in ["512m", "1", "0.001", "1.5", "", "abc", "1e9", "${X}"] {
-            assert_eq!(amount(limit), Amount::Limit, "{limit}");
-        }
     }
 }
