@@ -59,9 +59,14 @@ impl ImageRef {
     /// components, an empty tag or digest, a malformed digest, a `:` followed by `/`).
     /// Surrounding whitespace is ignored.
     pub fn parse(reference: &str) -> Option<ImageRef> {
-        let s = reference.trim();
+        Self::parse_checked(reference.trim()).ok()
+    }
+
+    /// [`ImageRef::parse`] without trimming, telling what is wrong with an invalid reference
+    /// (Docker's `distribution/reference` grammar; a space anywhere is invalid).
+    pub fn parse_checked(s: &str) -> Result<ImageRef, InvalidReference> {
         if s.is_empty() {
-            return None;
+            return Err(InvalidReference::Empty);
         }
         let mask = interpolation_mask(s);
         let find = |from: usize, to: usize, c: u8| -> Option<usize> {
@@ -76,7 +81,7 @@ impl ImageRef {
             Some(at) => {
                 let digest = &s[at + 1..];
                 if !valid_digest(digest, &mask[at + 1..]) {
-                    return None;
+                    return Err(InvalidReference::Digest);
                 }
                 (at, Some(digest.to_string()))
             }
@@ -87,7 +92,7 @@ impl ImageRef {
         let (registry, path_start) = match find(0, name_end, b'/') {
             Some(slash) if is_domain(&s[..slash], &mask[..slash]) => {
                 if !valid_registry(&s[..slash], &mask[..slash]) {
-                    return None;
+                    return Err(InvalidReference::Registry);
                 }
                 (normalise_registry(&s[..slash], &mask[..slash]), slash + 1)
             }
@@ -98,11 +103,11 @@ impl ImageRef {
         let (path_end, tag) = match rfind(path_start, name_end, b':') {
             Some(colon) => {
                 if find(colon, name_end, b'/').is_some() {
-                    return None;
+                    return Err(InvalidReference::Path);
                 }
                 let tag = &s[colon + 1..name_end];
                 if !valid_tag(tag, &mask[colon + 1..name_end]) {
-                    return None;
+                    return Err(InvalidReference::Tag);
                 }
                 (colon, Some(tag.to_string()))
             }
@@ -116,7 +121,13 @@ impl ImageRef {
             let end = find(start, path_end, b'/').unwrap_or(path_end);
             let component = &s[start..end];
             if !valid_component(component, &mask[start..end]) {
-                return None;
+                return Err(
+                    if plain_bytes(component, &mask[start..end]).any(|c| c.is_ascii_uppercase()) {
+                        InvalidReference::Uppercase
+                    } else {
+                        InvalidReference::Path
+                    },
+                );
             }
             components.push(component);
             if end == path_end {
@@ -126,16 +137,16 @@ impl ImageRef {
         }
         let any_mask = mask.iter().any(|&m| m);
         if !any_mask && path_end > NAME_TOTAL_LENGTH_MAX {
-            return None;
+            return Err(InvalidReference::TooLong);
         }
 
-        let repository = components.pop()?.to_string();
+        let repository = components.pop().ok_or(InvalidReference::Path)?.to_string();
         let namespace = if components.is_empty() {
             (registry == DOCKER_HUB).then(|| OFFICIAL_NAMESPACE.to_string())
         } else {
             Some(components.join("/"))
         };
-        Some(ImageRef {
+        Ok(ImageRef {
             registry,
             namespace,
             repository,
@@ -189,6 +200,47 @@ impl ImageRef {
             || self.repository.contains('$')
             || self.tag.as_deref().is_some_and(|t| t.contains('$'))
             || self.digest.as_deref().is_some_and(|d| d.contains('$'))
+    }
+}
+
+/// Why a reference is not a valid image reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidReference {
+    Empty,
+    /// The registry is not a host name or address with an optional numeric port
+    /// (`my_registry.example.com`: `_` is not allowed in a host name).
+    Registry,
+    /// A repository path component holds an uppercase letter.
+    Uppercase,
+    /// A repository path component is empty or holds a character or separator the grammar
+    /// does not allow (`a//b`, `-app`, `app_`, a space).
+    Path,
+    /// The tag is empty, does not start with a letter, digit or `_`, holds a character other
+    /// than `[A-Za-z0-9_.-]`, or is longer than 128 characters.
+    Tag,
+    /// The digest is not `algorithm:hex` with at least 32 hex digits.
+    Digest,
+    /// The name is longer than 255 characters.
+    TooLong,
+}
+
+impl fmt::Display for InvalidReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "it is empty",
+            Self::Registry => {
+                "its registry is not a host name (letters, digits, `-` and `.`; no `_`) with an optional numeric port"
+            }
+            Self::Uppercase => "a repository name must be lowercase",
+            Self::Path => {
+                "its repository path holds an empty component or a character Docker does not allow (`[a-z0-9]` separated by `.`, `_`, `__` or `-`)"
+            }
+            Self::Tag => {
+                "its tag must be 1 to 128 of `[A-Za-z0-9_.-]`, not starting with `.` or `-`"
+            }
+            Self::Digest => "its digest is not `algorithm:hex` (at least 32 hex digits)",
+            Self::TooLong => "its name is longer than 255 characters",
+        })
     }
 }
 

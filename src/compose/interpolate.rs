@@ -777,3 +777,112 @@ where
 
 #[cfg(test)]
 mod tests;
+
+// ---------------------------------------------------------------------------------------------
+// What is written, for rules that judge literal text
+// ---------------------------------------------------------------------------------------------
+
+/// A piece of a value as Compose reads it, before any variable is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePiece {
+    /// Literal text: `value` is what Compose uses (`$$` is one `$`, and a `$` that starts no
+    /// reference, such as a trailing one, is kept); `range` is its bytes in the input.
+    Text { range: Range<usize>, value: String },
+    /// A top-level reference (`$X`, `${X}`, `${X:-d}` ...).
+    Reference(VariableRef),
+}
+
+/// `input` cut into literal text and top-level references, as Compose reads it; `None` when
+/// Compose refuses the value (invalid interpolation syntax).
+pub fn template_pieces(input: &str) -> Option<Vec<TemplatePiece>> {
+    let mut pieces = Vec::new();
+    let mut scanner = Scanner::new(input, input.len());
+    let mut text_start = 0;
+    let mut text = String::new();
+    let mut at = 0;
+    let mut copied = 0;
+    let flush = |pieces: &mut Vec<TemplatePiece>, text: &mut String, start: usize, end| {
+        if start < end {
+            pieces.push(TemplatePiece::Text {
+                range: start..end,
+                value: std::mem::take(text),
+            });
+        }
+    };
+    while let Some(found) = scanner.next(at) {
+        let m = found.ok()?;
+        text.push_str(&input[copied..m.start]);
+        match m.piece {
+            Piece::Escaped => text.push('$'),
+            Piece::Var { name } => {
+                flush(&mut pieces, &mut text, text_start, m.start);
+                pieces.push(TemplatePiece::Reference(VariableRef {
+                    range: m.start..m.next,
+                    name: input[name.clone()].to_string(),
+                    name_range: name,
+                    operator: None,
+                    word: None,
+                    depth: 0,
+                }));
+                text_start = m.next;
+            }
+            Piece::Op {
+                name,
+                op,
+                word,
+                end,
+            } => {
+                flush(&mut pieces, &mut text, text_start, m.start);
+                pieces.push(TemplatePiece::Reference(VariableRef {
+                    range: m.start..end,
+                    name: input[name.clone()].to_string(),
+                    name_range: name,
+                    operator: Some(op),
+                    word: Some(word),
+                    depth: 0,
+                }));
+                text_start = m.next;
+            }
+        }
+        copied = m.next;
+        at = m.next;
+    }
+    text.push_str(&input[copied..]);
+    flush(&mut pieces, &mut text, text_start, input.len());
+    Some(pieces)
+}
+
+/// The value Compose gives `input` when no variable is set, when that is known from the text
+/// alone: literal text (`$$` read as `$`) and references with a literal default
+/// (`${PW:-changeme}`). `None` when a reference has none (`${PW}`, `${PW:?}`), or when
+/// Compose refuses the value.
+pub fn value_when_unset(input: &str) -> Option<String> {
+    let mut value = String::new();
+    for piece in template_pieces(input)? {
+        match piece {
+            TemplatePiece::Text { value: text, .. } => value.push_str(&text),
+            TemplatePiece::Reference(reference) => {
+                value.push_str(&literal_default(input, &reference)?);
+            }
+        }
+    }
+    Some(value)
+}
+
+/// The default a reference falls back to when its variable is unset (`${X:-d}`, `${X-d}`),
+/// when that default is literal text (it holds no reference; `$$` is one `$`). `${X:?m}` and
+/// `${X:+r}` have no default.
+pub fn literal_default(input: &str, reference: &VariableRef) -> Option<String> {
+    if !matches!(
+        reference.operator,
+        Some(Operator::DefaultIfUnsetOrEmpty | Operator::DefaultIfUnset)
+    ) {
+        return None;
+    }
+    let word = &input[reference.word.clone()?];
+    match template_pieces(word)?.as_slice() {
+        [] => Some(String::new()),
+        [TemplatePiece::Text { value, .. }] => Some(value.clone()),
+        _ => None,
+    }
+}

@@ -15,5 +15,6 @@ pub mod mounts;
 pub mod normalised;
 pub mod port;
 pub mod project;
+pub mod resources;
 pub mod siblings;
 pub mod tmpfs;

@@ -13,6 +13,7 @@ mod images;
 mod internal_port;
 mod invalid;
 mod invalid_capability;
+mod invalid_names;
 mod isolation;
 mod keys_order;
 mod limits;
@@ -26,6 +27,7 @@ mod secrets;
 mod security_opt;
 pub mod sensitivity;
 mod sexagesimal;
+mod style;
 mod tmpfs;
 mod tmpfs_suid_dev;
 mod version_key;
@@ -240,6 +242,14 @@ pub static RULES: &[Rule] = &[
         check: images::check_digest,
     },
     Rule {
+        meta: invalid_names::IMAGE_META,
+        check: invalid_names::check_image,
+    },
+    Rule {
+        meta: invalid_names::CONTAINER_NAME_META,
+        check: invalid_names::check_container_name,
+    },
+    Rule {
         meta: duplicates::PORT_META,
         check: duplicates::check_ports,
     },
@@ -258,6 +268,18 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: keys_order::META,
         check: keys_order::check,
+    },
+    Rule {
+        meta: style::BUILD_AND_IMAGE_META,
+        check: style::check_build_and_image,
+    },
+    Rule {
+        meta: style::UNQUOTED_PORT_META,
+        check: style::check_unquoted_ports,
+    },
+    Rule {
+        meta: style::PROJECT_NAME_META,
+        check: style::check_project_name,
     },
     // Emitted by the suppression pass of the engine (src/suppress.rs), after every rule ran;
     // listed here so that they can be selected, ignored and documented like the others.

@@ -506,3 +506,46 @@ fn layers_keep_compose_precedence() {
         ]))
     );
 }
+
+#[test]
+fn template_pieces_read_dollars_as_compose_does() {
+    let text = |p: &TemplatePiece| match p {
+        TemplatePiece::Text { range, value } => format!("T{range:?}={value}"),
+        TemplatePiece::Reference(r) => format!("R{:?}={}", r.range, r.name),
+    };
+    let show = |s: &str| {
+        template_pieces(s)
+            .map(|p| p.iter().map(text).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| "invalid".into())
+    };
+    // `$$` is one `$`; a trailing `$` and a `$` before a digit are kept.
+    assert_eq!(show("pa$$w0rd"), "T0..8=pa$w0rd");
+    assert_eq!(show("abc$"), "T0..4=abc$");
+    assert_eq!(show("$1x"), "T0..3=$1x");
+    assert_eq!(
+        show("postgres://${USER:?}:hunter2@db"),
+        "T0..11=postgres:// R11..20=USER T20..31=:hunter2@db"
+    );
+    assert_eq!(show("${A}$B"), "R0..4=A R4..6=B");
+    assert_eq!(show("${1}"), "invalid");
+    assert_eq!(show(""), "");
+}
+
+#[test]
+fn literal_defaults_only_for_default_operators() {
+    let first = |s: &str| {
+        let pieces = template_pieces(s).unwrap();
+        match &pieces[0] {
+            TemplatePiece::Reference(r) => literal_default(s, r),
+            TemplatePiece::Text { .. } => panic!("{s}"),
+        }
+    };
+    assert_eq!(first("${PW:-changeme}").as_deref(), Some("changeme"));
+    assert_eq!(first("${PW-a$$b}").as_deref(), Some("a$b"));
+    assert_eq!(first("${PW:-}").as_deref(), Some(""));
+    assert_eq!(first("${PW:?changeme}"), None);
+    assert_eq!(first("${PW?changeme}"), None);
+    assert_eq!(first("${PW:+changeme}"), None);
+    assert_eq!(first("${PW:-${OTHER}}"), None);
+    assert_eq!(first("${PW}"), None);
+}
