@@ -109,8 +109,13 @@ fn long_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> O
     let map = binding.at.node;
     let host_ip = settings.bind_host_ip();
     let quote_char = dominant_quote(tree);
-    if let Some((_, value)) = binding.host_ip_entry {
+    if let Some((key, value)) = binding.host_ip_entry {
         let value = tree.resolve(value);
+        if tree.is_null(value) && tree.span(value).is_empty() {
+            // `host_ip:` with nothing after it: the value goes after the colon (the empty
+            // value's place is the key's end, before the colon).
+            return Some(vec![fill_empty_value(tree, key, &quote(host_ip, quote_char))?]);
+        }
         let quoted = match tree.scalar(value).map(|s| s.style) {
             Some(ScalarStyle::SingleQuoted) => quote(host_ip, '\''),
             Some(ScalarStyle::DoubleQuoted) => quote(host_ip, '"'),
@@ -129,6 +134,19 @@ fn long_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> O
         )]);
     }
     block_insert_after(tree, first_key, last_value, &new_entry).map(|e| vec![e])
+}
+
+/// Writes ` value` after the colon of `key`, whose value is empty (`host_ip:`).
+fn fill_empty_value(tree: &Tree, key: NodeId, value: &str) -> Option<Edit> {
+    let text = tree.text();
+    let key_end = tree.span(key).end;
+    let after_key = &text[key_end..];
+    let colon = after_key.find(':')?;
+    // Only blanks between the key and its colon (anything else is not ours to guess).
+    if !after_key[..colon].bytes().all(|b| b == b' ' || b == b'\t') {
+        return None;
+    }
+    Some(Edit::insert(key_end + colon + 1, format!(" {value}")))
 }
 
 /// Inserts a new `key: value` line into a block mapping, after the line of its last value, at
