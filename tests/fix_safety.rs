@@ -77,3 +77,219 @@ fn an_empty_host_ip_is_invalid_and_the_fix_writes_a_value_there() {
     assert_eq!(again.code, Some(0), "{again}");
     assert!(!again.stdout.contains("Fixed"), "{again}");
 }
+
+const EXPOSED: &str =
+    "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n";
+const FIXED: &str =
+    "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"127.0.0.1:5432:5432\"\n";
+
+/// The `.composeguard-*` files in `dir`.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".composeguard-"))
+        .collect()
+}
+
+#[test]
+fn a_file_with_several_hard_links_is_refused_unless_asked_then_every_name_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let other = dir.path().join("other-name.yaml");
+    std::fs::hard_link(&file, &other).unwrap();
+    let out = run(dir.path(), &["--fix", "compose.yaml"]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(
+        out.stderr
+            .contains("compose.yaml: the file has 2 hard links")
+            && out.stderr.contains("--fix-hard-links"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), EXPOSED);
+    let out = run(dir.path(), &["--fix", "--fix-hard-links", "compose.yaml"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), FIXED);
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), FIXED);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().nlink(), 2);
+    assert!(temp_files(dir.path()).is_empty());
+}
+
+fn is_root() -> bool {
+    // SAFETY: no arguments, no side effects.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[test]
+fn the_fix_keeps_the_owner_and_the_group() {
+    if !is_root() {
+        skip_support::skipped("changing a file's owner needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    std::os::unix::fs::chown(&file, Some(4321), Some(8765)).unwrap();
+    let out = run(dir.path(), &["--fix", "compose.yaml"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), FIXED);
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (4321, 8765));
+}
+
+/// Sets an extended attribute; false where the file system has none.
+fn set_xattr(path: &Path, name: &str, value: &[u8]) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    let name = std::ffi::CString::new(name).unwrap();
+    // SAFETY: NUL-terminated strings and a live slice.
+    unsafe {
+        libc::setxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        ) == 0
+    }
+}
+
+fn get_xattr(path: &Path, name: &str) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    let name = std::ffi::CString::new(name).unwrap();
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: NUL-terminated strings and a buffer of the length given.
+    let got = unsafe {
+        libc::getxattr(
+            path.as_ptr(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    (got >= 0).then(|| {
+        buf.truncate(got as usize);
+        buf
+    })
+}
+
+#[test]
+fn the_fix_keeps_extended_attributes_and_acls() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    if !set_xattr(&file, "user.composeguard.note", b"keep me") {
+        skip_support::skipped("the temporary folder's file system has no user.* attributes");
+        return;
+    }
+    let acl = std::process::Command::new("setfacl")
+        .args(["-m", "u:4321:r"])
+        .arg(&file)
+        .status()
+        .is_ok_and(|s| s.success());
+    let acl_before = get_xattr(&file, "system.posix_acl_access");
+    let out = run(dir.path(), &["--fix", "compose.yaml"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), FIXED);
+    assert_eq!(
+        get_xattr(&file, "user.composeguard.note").as_deref(),
+        Some(&b"keep me"[..])
+    );
+    if !acl {
+        skip_support::skipped("setfacl is not available (or ACLs are not supported): the ACL part");
+        return;
+    }
+    assert!(acl_before.is_some());
+    assert_eq!(get_xattr(&file, "system.posix_acl_access"), acl_before);
+    let listed = std::process::Command::new("getfacl")
+        .arg("-c")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("user:4321:r--"),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+}
+
+/// Starts a fix held before its rename, waits for its temporary file, sends `signal` and
+/// checks the exit code and that nothing is left.
+fn signal_during_a_fix(signal: i32, code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let bin = assert_cmd::cargo::cargo_bin("composeguard");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(dir.path())
+        .env("COMPOSEGUARD_TEST", "1")
+        .env("COMPOSEGUARD_TEST_WRITE_DELAY_MS", "20000")
+        .args(["check", "--fix", "compose.yaml"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while temp_files(dir.path()).is_empty() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "no temporary file appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: a child of this test, still running (it waits 20 s before its rename).
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(code), "{status:?}");
+    assert!(
+        temp_files(dir.path()).is_empty(),
+        "{:?}",
+        temp_files(dir.path())
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+}
+
+#[test]
+fn sigint_during_a_fix_removes_the_temporary_file_and_exits_130() {
+    signal_during_a_fix(libc::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_during_a_fix_removes_the_temporary_file_and_exits_143() {
+    signal_during_a_fix(libc::SIGTERM, 143);
+}
+
+#[test]
+fn stale_temporary_files_of_a_dead_run_are_removed_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "compose.yaml", EXPOSED);
+    // A process id that is free now: a child that has exited.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let alive = std::process::id();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let names = [
+        format!(".composeguard-{dead}-aB3xYz.tmp"),
+        format!(".composeguard-{alive}-aB3xYz.tmp"),
+        format!(".composeguard-{dead}-aB3xYz.tmp.keep"),
+        format!(".composeguard-{dead}-notes"),
+        ".composeguard-aB3xYz".to_string(),
+    ];
+    for name in &names {
+        let f = std::fs::File::create(dir.path().join(name)).unwrap();
+        f.set_modified(old).unwrap();
+    }
+    // A recent one of a dead process may belong to a process this one cannot see: kept.
+    let recent = format!(".composeguard-{dead}-Recent.tmp");
+    std::fs::write(dir.path().join(&recent), "").unwrap();
+    let out = run(dir.path(), &["--fix", "compose.yaml"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    let mut left = temp_files(dir.path());
+    left.sort();
+    let mut expected: Vec<String> = names[1..].iter().cloned().chain([recent]).collect();
+    expected.sort();
+    assert_eq!(left, expected);
+}

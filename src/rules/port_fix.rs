@@ -114,7 +114,11 @@ fn long_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> O
         if tree.is_null(value) && tree.span(value).is_empty() {
             // `host_ip:` with nothing after it: the value goes after the colon (the empty
             // value's place is the key's end, before the colon).
-            return Some(vec![fill_empty_value(tree, key, &quote(host_ip, quote_char))?]);
+            return Some(vec![fill_empty_value(
+                tree,
+                key,
+                &quote(host_ip, quote_char),
+            )?]);
         }
         let quoted = match tree.scalar(value).map(|s| s.style) {
             Some(ScalarStyle::SingleQuoted) => quote(host_ip, '\''),

@@ -202,7 +202,11 @@ pub(super) fn check_paths(
                 OutputFormat::Human | OutputFormat::Concise
             ),
         fixed: Mutex::new(HashSet::new()),
-        writer: args.fix.then(Writer::start),
+        writer: args.fix.then(|| {
+            Writer::start(crate::fix::WriteOptions {
+                hard_links: args.fix_hard_links,
+            })
+        }),
     };
     let mut tally = Tally::default();
     let mut seen: HashSet<u64> = HashSet::new();
