@@ -1,6 +1,7 @@
 //! The `check` command: discover, check each project (in parallel), print, write fixes.
 
 mod batch;
+mod write_scope;
 mod writer;
 
 use std::collections::HashMap;
@@ -216,6 +217,12 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
             return EXIT_ERROR;
         }
     };
+    if let Some(output) = &args.output_file
+        && let Some(why) = write_scope::output_file_clash(output, &args.paths)
+    {
+        let _ = writeln!(io.stderr, "error: {why}");
+        return EXIT_ERROR;
+    }
     let mut configs = ConfigResolver::new(&args.config, overrides);
     if args.paths.iter().any(|p| p == Path::new("-")) {
         let anchor = args

@@ -293,3 +293,88 @@ fn stale_temporary_files_of_a_dead_run_are_removed_and_nothing_else() {
     expected.sort();
     assert_eq!(left, expected);
 }
+
+#[test]
+fn fix_writes_no_file_outside_the_paths_given_unless_asked_and_lists_the_change() {
+    let outside = tempfile::tempdir().unwrap();
+    let shared_text =
+        "services:\n  cache:\n    image: redis:7\n    ports:\n      - \"6379:6379\"\n";
+    let shared = write(outside.path(), "shared.yaml", shared_text);
+    let dir = tempfile::tempdir().unwrap();
+    let main_text = format!("include:\n  - {}\n{}", shared.display(), &EXPOSED);
+    let main = write(dir.path(), "compose.yaml", &main_text);
+    let out = run(dir.path(), &["--fix", "."]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert_eq!(std::fs::read_to_string(&shared).unwrap(), shared_text);
+    assert!(
+        out.stderr.contains(&format!(
+            "{}: outside the paths given; not written (--fix-outside-paths writes it)",
+            shared.display()
+        )) && out.stderr.contains("+      - \"127.0.0.1:6379:6379\""),
+        "{out}"
+    );
+    // The files under the path given are fixed.
+    assert_eq!(
+        std::fs::read_to_string(&main).unwrap(),
+        main_text.replace("\"5432:5432\"", "\"127.0.0.1:5432:5432\"")
+    );
+    let out = run(dir.path(), &["--fix", "--fix-outside-paths", "."]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&shared).unwrap(),
+        shared_text.replace("\"6379:6379\"", "\"127.0.0.1:6379:6379\"")
+    );
+}
+
+#[test]
+fn an_include_in_the_project_folder_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared_text =
+        "services:\n  cache:\n    image: redis:7\n    ports:\n      - \"6379:6379\"\n";
+    let shared = write(dir.path(), "app/parts/shared.yaml", shared_text);
+    write(
+        dir.path(),
+        "app/compose.yaml",
+        "include:\n  - parts/shared.yaml\nservices: {}\n",
+    );
+    let out = run(dir.path(), &["--fix", "app/compose.yaml"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        std::fs::read_to_string(&shared)
+            .unwrap()
+            .contains("127.0.0.1:6379:6379")
+    );
+}
+
+#[test]
+fn output_file_naming_a_file_being_checked_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    for args in [
+        &["--output-file", "compose.yaml", "compose.yaml"][..],
+        &["--output-file", "./compose.yaml", "compose.yaml"],
+        &["--output-file", "compose.yaml", "."],
+        &["--output-file", "compose.yaml"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.code, Some(2), "{args:?}\n{out}");
+        assert!(
+            out.stderr.starts_with("error: --output-file"),
+            "{args:?}\n{out}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED, "{args:?}");
+    }
+    // A report beside it is fine.
+    let out = run(
+        dir.path(),
+        &[
+            "--output-file",
+            "report.json",
+            "--output-format",
+            "json",
+            ".",
+        ],
+    );
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(dir.path().join("report.json").is_file());
+}
