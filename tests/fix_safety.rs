@@ -378,3 +378,85 @@ fn output_file_naming_a_file_being_checked_is_refused() {
     assert_eq!(out.code, Some(1), "{out}");
     assert!(dir.path().join("report.json").is_file());
 }
+
+const PRIVATE_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n";
+
+#[test]
+fn an_included_or_extended_file_that_is_not_compose_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "id_key", PRIVATE_KEY);
+    write(dir.path(), "secret.txt", "password: hunter2: oops\n");
+    write(
+        dir.path(),
+        "compose.yaml",
+        "include:\n  - id_key\nservices:\n  a:\n    image: x:1\n    extends:\n      file: secret.txt\n      service: b\n",
+    );
+    for format in ["human", "concise", "json", "sarif"] {
+        let out = run(
+            dir.path(),
+            &[
+                "--output-format",
+                format,
+                "--color",
+                "never",
+                "compose.yaml",
+            ],
+        );
+        assert_eq!(out.code, Some(1), "{format}\n{out}");
+        for secret in ["BEGIN OPENSSH", "b3BlbnNzaC1", "hunter2"] {
+            assert!(
+                !out.stdout.contains(secret) && !out.stderr.contains(secret),
+                "{format}: {secret} echoed\n{out}"
+            );
+        }
+    }
+    let out = run(dir.path(), &["--output-format", "concise", "compose.yaml"]);
+    assert!(
+        out.stdout.contains(
+            "compose.yaml:2:5: error invalid-compose the included file id_key:1:1 is not a compose file"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains(
+            "compose.yaml:7:13: error invalid-compose the extended file secret.txt:1:18 is not a compose file"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_file_whose_owner_cannot_be_kept_is_not_written() {
+    if !is_root() {
+        skip_support::skipped("running as another user needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // Root's file that anyone may write: nobody's fix would make it nobody's.
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("composeguard");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(bin)
+        .args(["check", "--fix", "compose.yaml"])
+        .current_dir(dir.path())
+        .env("COMPOSEGUARD_TEST", "1")
+        .output();
+    let Ok(out) = out else {
+        skip_support::skipped("setpriv is not available");
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("compose.yaml: cannot give the new file the owner 0:0"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().uid(), 0);
+    assert!(temp_files(dir.path()).is_empty());
+}
