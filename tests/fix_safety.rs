@@ -460,3 +460,41 @@ fn a_file_whose_owner_cannot_be_kept_is_not_written() {
     assert_eq!(std::fs::metadata(&file).unwrap().uid(), 0);
     assert!(temp_files(dir.path()).is_empty());
 }
+
+#[test]
+fn a_missing_or_folder_env_file_is_invalid_at_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ok.env", "A=1\n");
+    std::fs::create_dir(dir.path().join("folder.env")).unwrap();
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:\n  a:\n    image: x:1\n    env_file:\n      - ok.env\n      - missing.env\n      - path: optional.env\n        required: false\n      - path: folder.env\n        required: false\n  b:\n    image: x:1\n    env_file: folder.env\n",
+    );
+    let out = run(dir.path(), &["--output-format", "concise", "compose.yaml"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    let findings: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("invalid-compose"))
+        .collect();
+    assert_eq!(findings.len(), 3, "{out}");
+    assert!(
+        findings[0].starts_with(
+            "compose.yaml:6:9: error invalid-compose env_file \"missing.env\" does not exist"
+        ),
+        "{out}"
+    );
+    assert!(
+        findings[1].starts_with(
+            "compose.yaml:9:15: error invalid-compose env_file \"folder.env\" is a folder"
+        ),
+        "{out}"
+    );
+    assert!(
+        findings[2].starts_with(
+            "compose.yaml:13:15: error invalid-compose env_file \"folder.env\" is a folder"
+        ),
+        "{out}"
+    );
+}

@@ -3,6 +3,7 @@
 pub mod address;
 pub mod command;
 pub mod dotenv;
+mod env_files;
 pub mod environment;
 pub mod image;
 pub mod interpolate;

@@ -749,5 +749,23 @@ impl Loader<'_> {
             }
             service.ports = ports;
         }
+        let mut errors = Vec::new();
+        for service in &project.services {
+            // The layers from the last `!reset`/`!override` of `env_file` on count.
+            let from = service
+                .layers
+                .iter()
+                .rposition(|layer| {
+                    let tree = &project.files[layer.file].tree;
+                    tree.get_value(layer.node, "env_file").is_some_and(|v| {
+                        matches!(tree.node(v).tag.as_deref(), Some("!reset" | "!override"))
+                    })
+                })
+                .unwrap_or(0);
+            for layer in &service.layers[from..] {
+                super::env_files::check(project, layer.file, layer.node, &mut errors);
+            }
+        }
+        project.errors.extend(errors);
     }
 }
