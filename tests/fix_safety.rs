@@ -498,3 +498,52 @@ fn a_missing_or_folder_env_file_is_invalid_at_its_entry() {
         "{out}"
     );
 }
+
+#[test]
+fn a_port_whose_anchor_is_used_elsewhere_is_not_rewritten_and_the_finding_says_why() {
+    for (other, place) in [
+        ("    mem_limit: *p\n", "`services.db.mem_limit`"),
+        ("    environment: {P: *p}\n", "`services.db.environment.P`"),
+        (
+            "  other:\n    image: x:1\n    environment:\n      - *p\n",
+            "`services.other.environment[0]`",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "services:\n  db:\n    image: postgres:16\n    ports:\n      - &p 5432\n{other}"
+        );
+        let file = write(dir.path(), "compose.yaml", &text);
+        let out = run(dir.path(), &["--fix", "--color", "never", "compose.yaml"]);
+        assert_eq!(out.code, Some(1), "{other}\n{out}");
+        assert!(out.stderr.is_empty(), "{other}\n{out}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "{other}");
+        let json = run(dir.path(), &["--output-format", "json", "compose.yaml"]);
+        let findings: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+        let exposed = findings["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "sensitive-port-exposed")
+            .unwrap_or_else(|| panic!("{json}"));
+        assert!(exposed["fix"].is_null(), "{other}\n{json}");
+        let help = exposed["help"]
+            .as_str()
+            .unwrap_or_default()
+            .replace('\n', " ");
+        assert!(
+            help.contains("not fixed automatically") && help.contains(place),
+            "{other}\n{help}"
+        );
+    }
+    // A port list shared by services through an anchor is still fixed, once, for all.
+    let dir = tempfile::tempdir().unwrap();
+    let text = "x-ports: &ports\n  - \"5432\"\nservices:\n  db:\n    image: postgres:16\n    ports: *ports\n  db2:\n    image: postgres:16\n    ports: *ports\n";
+    let file = write(dir.path(), "compose.yaml", text);
+    let out = run(dir.path(), &["--fix", "compose.yaml"]);
+    assert_eq!(out.code, Some(0), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        text.replace("\"5432\"", "\"127.0.0.1::5432\"")
+    );
+}

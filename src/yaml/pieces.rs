@@ -501,6 +501,7 @@ impl Tree {
             documents: vec![Some(NodeId(0))],
             comments,
             quote_counts: std::sync::OnceLock::new(),
+            links: std::sync::OnceLock::new(),
         };
         Some(Piece { tree, pending })
     }
