@@ -114,6 +114,7 @@ pub struct Tree {
     quote_counts: std::sync::OnceLock<(usize, usize)>,
     /// Each node's holder and the aliases to it, built on first use ([`Tree::reached_at`]).
     links: std::sync::OnceLock<reach::Links>,
+    has_aliases: std::sync::OnceLock<bool>,
 }
 
 enum Open {
@@ -179,6 +180,7 @@ impl Tree {
             comments: Vec::new(),
             quote_counts: std::sync::OnceLock::new(),
             links: std::sync::OnceLock::new(),
+            has_aliases: std::sync::OnceLock::new(),
         };
         let base = whole.as_ptr() as usize;
         let mut stack: Vec<Open> = Vec::new();

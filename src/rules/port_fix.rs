@@ -64,6 +64,10 @@ const MAX_PLACES: usize = 256;
 /// extensions are fine: the first are what the fix means, Compose ignores the second.
 pub fn rebind_refusal(project: &Project, binding: &PortBinding) -> Option<String> {
     let tree = project.tree(binding.at.file);
+    if !tree.has_aliases() {
+        // Every node is reached from its own place alone: the port, where it was read.
+        return None;
+    }
     // The node the fix edits, and the keys under the port that lead to it.
     let (edited, under_port): (NodeId, &[&str]) = match (binding.syntax, binding.host_ip_entry) {
         (PortSyntax::Long, Some((_, value))) => (tree.resolve(value), &["host_ip"]),

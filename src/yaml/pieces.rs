@@ -502,6 +502,7 @@ impl Tree {
             comments,
             quote_counts: std::sync::OnceLock::new(),
             links: std::sync::OnceLock::new(),
+            has_aliases: std::sync::OnceLock::new(),
         };
         Some(Piece { tree, pending })
     }

@@ -24,8 +24,9 @@ enum Link {
 
 #[derive(Debug, Default)]
 pub(super) struct Links {
-    /// Each node's holder and the step from it, for the values and items of collections.
-    holder: HashMap<NodeId, (NodeId, Link)>,
+    /// Each node's holder and the step from it, for the values and items of collections
+    /// (indexed by node; roots and keys have none).
+    holder: Vec<Option<(NodeId, Link)>>,
     /// The aliases to each anchored node.
     aliases: HashMap<NodeId, Vec<NodeId>>,
 }
@@ -37,18 +38,21 @@ const MAX_WORK: usize = 100_000;
 impl Tree {
     fn links(&self) -> &Links {
         self.links.get_or_init(|| {
-            let mut links = Links::default();
+            let mut links = Links {
+                holder: vec![None; self.nodes.len()],
+                aliases: HashMap::new(),
+            };
             for (index, node) in self.nodes.iter().enumerate() {
                 let id = NodeId(index as u32);
                 match &node.kind {
                     NodeKind::Mapping { entries, .. } => {
                         for (k, v) in entries {
-                            links.holder.insert(*v, (id, Link::Key(*k)));
+                            links.holder[v.index()] = Some((id, Link::Key(*k)));
                         }
                     }
                     NodeKind::Sequence { items, .. } => {
                         for (i, item) in items.iter().enumerate() {
-                            links.holder.insert(*item, (id, Link::Item(i)));
+                            links.holder[item.index()] = Some((id, Link::Item(i)));
                         }
                     }
                     NodeKind::Alias(target) => {
@@ -58,6 +62,16 @@ impl Tree {
                 }
             }
             links
+        })
+    }
+
+    /// Whether any node is an alias (then a node may be reached from several places). Read
+    /// once per tree, without building [`Links`].
+    pub fn has_aliases(&self) -> bool {
+        *self.has_aliases.get_or_init(|| {
+            self.nodes
+                .iter()
+                .any(|n| matches!(n.kind, NodeKind::Alias(_)))
         })
     }
 
@@ -87,7 +101,7 @@ impl Tree {
             if let Some(aliases) = links.aliases.get(&at) {
                 stack.extend(aliases.iter().map(|a| (*a, below.clone())));
             }
-            if let Some((holder, link)) = links.holder.get(&at) {
+            if let Some(Some((holder, link))) = links.holder.get(at.index()) {
                 let mut longer = below;
                 longer.push(*link);
                 stack.push((*holder, longer));
