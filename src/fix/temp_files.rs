@@ -79,7 +79,9 @@ impl Drop for TempFile {
 /// From now on, SIGINT and SIGTERM remove the temporary files, then end the process with
 /// 128 + the signal (130, 143), as a shell reports it. Idempotent.
 pub fn remove_temp_files_on_signals() {
+    #[cfg(unix)]
     static ONCE: Once = Once::new();
+    #[cfg(unix)]
     ONCE.call_once(|| {
         use signal_hook::consts::{SIGINT, SIGTERM};
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
@@ -112,7 +114,14 @@ fn temp_file_pid(name: &str) -> Option<u32> {
         .flatten()
 }
 
+/// Whether the process `pid` is gone (never said where it cannot be asked).
+#[cfg(not(unix))]
+fn is_gone(_: u32) -> bool {
+    false
+}
+
 /// Whether the process `pid` is gone.
+#[cfg(unix)]
 fn is_gone(pid: u32) -> bool {
     if pid == std::process::id() {
         return false;

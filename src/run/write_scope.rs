@@ -56,8 +56,13 @@ fn parent(path: &Path) -> &Path {
 /// in a folder given (the report would replace what is checked).
 pub(super) fn output_file_clash(output: &Path, paths: &[PathBuf]) -> Option<String> {
     let identity = |p: &Path| {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+        }
+        #[cfg(not(unix))]
+        std::fs::canonicalize(p).ok()
     };
     let output_identity = identity(output);
     let output_folder = std::fs::canonicalize(parent(output)).ok();
