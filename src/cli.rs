@@ -80,6 +80,14 @@ pub struct CheckArgs {
     /// Also apply fixes that may change what the author meant.
     #[arg(long)]
     pub unsafe_fixes: bool,
+    /// With --fix, rewrite a file that has several hard links in place, so that every name
+    /// sees the fix (not atomic). Without it such a file is not written.
+    #[arg(long, requires = "fix")]
+    pub fix_hard_links: bool,
+    /// With --fix, also write files outside the paths given (an `include:` or `extends:` of a
+    /// file elsewhere). Without it those files are not written, and their changes are listed.
+    #[arg(long, requires = "fix")]
+    pub fix_outside_paths: bool,
     /// The address exposed ports are bound to by the fixer (127.0.0.1, ::1, or an address in trusted-networks).
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<String>,

@@ -1,9 +1,7 @@
 //! Fixes are plain data: byte-range edits of the original text. Nothing is re-serialised, so
 //! every byte outside the edits (comments, quotes, key order, CRLF, a BOM) stays as it was.
 
-use std::io::{Read, Write};
 use std::ops::Range;
-use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Edit {
@@ -302,43 +300,11 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
         || (b.is_empty() && a.start <= b.start && b.start < a.end)
 }
 
-/// Writes a file atomically: a temporary file in the same folder, the original's permissions,
-/// then a rename over the original. A symlink is followed, so the target is rewritten and the
-/// link stays a link. `expected` is the content read at the start: if the file changed since,
-/// nothing is written.
-pub fn write_atomic(path: &Path, expected: &str, content: &str) -> std::io::Result<()> {
-    write_atomic_to(&std::fs::canonicalize(path)?, expected, content)
-}
+mod temp_files;
+mod write;
 
-/// [`write_atomic`] to a path whose links are resolved already (`std::fs::canonicalize`).
-pub fn write_atomic_to(target: &Path, expected: &str, content: &str) -> std::io::Result<()> {
-    // One open for the check and the permissions: every call by path walks the folders again.
-    let mut original = std::fs::File::open(target)?;
-    let meta = original.metadata()?;
-    let mut current = Vec::with_capacity(expected.len());
-    original.read_to_end(&mut current)?;
-    if current != expected.as_bytes() {
-        return Err(std::io::Error::other(
-            "the file changed while it was being checked; not written",
-        ));
-    }
-    if meta.permissions().readonly() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::PermissionDenied,
-            "the file is read-only; not written",
-        ));
-    }
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".composeguard-")
-        .tempfile_in(dir)?;
-    tmp.write_all(content.as_bytes())?;
-    // No fsync per file (as ruff and black): the rename makes the change atomic for every
-    // reader, and an fsync per file made `--fix` on many files several times slower.
-    tmp.as_file().set_permissions(meta.permissions())?;
-    tmp.persist(target).map_err(|e| e.error)?;
-    Ok(())
-}
+pub use temp_files::{clean_stale_temp_files, remove_temp_files_on_signals};
+pub use write::{WriteOptions, write_atomic, write_atomic_to};
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 
 mod baselines;
 mod batch;
+mod write_scope;
 mod writer;
 
 use std::collections::HashMap;
@@ -243,6 +244,12 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
             return EXIT_ERROR;
         }
     };
+    if let Some(output) = &args.output_file
+        && let Some(why) = write_scope::output_file_clash(output, &args.paths)
+    {
+        let _ = writeln!(io.stderr, "error: {why}");
+        return EXIT_ERROR;
+    }
     let mut configs = ConfigResolver::new(&args.config, overrides);
     if args.paths.iter().any(|p| p == Path::new("-")) {
         let anchor = args

@@ -112,6 +112,9 @@ pub struct Tree {
     pub documents: Vec<Option<NodeId>>,
     pub comments: Vec<Comment>,
     quote_counts: std::sync::OnceLock<(usize, usize)>,
+    /// Each node's holder and the aliases to it, built on first use ([`Tree::reached_at`]).
+    links: std::sync::OnceLock<reach::Links>,
+    has_aliases: std::sync::OnceLock<bool>,
 }
 
 enum Open {
@@ -176,6 +179,8 @@ impl Tree {
             documents: Vec::new(),
             comments: Vec::new(),
             quote_counts: std::sync::OnceLock::new(),
+            links: std::sync::OnceLock::new(),
+            has_aliases: std::sync::OnceLock::new(),
         };
         let base = whole.as_ptr() as usize;
         let mut stack: Vec<Open> = Vec::new();
@@ -876,7 +881,9 @@ fn parse_int(value: &str) -> Option<i64> {
 }
 
 mod pieces;
+mod reach;
 pub use pieces::{Edits, PiecePlan};
+pub use reach::Step;
 
 #[cfg(test)]
 mod tests;

@@ -1461,6 +1461,8 @@ fn scratch_for_nobody() -> tempfile::TempDir {
         std::fs::Permissions::from_mode(0o666),
     )
     .unwrap();
+    // Nobody's own file: a fix keeps the owner, and nobody cannot give a new file root's.
+    std::os::unix::fs::chown(dir.path().join(GOOD), Some(65534), Some(65534)).unwrap();
     dir
 }
 

@@ -5,6 +5,7 @@ pub mod boolean;
 pub mod capability;
 pub mod command;
 pub mod dotenv;
+mod env_files;
 pub mod environment;
 pub mod host_path;
 pub mod image;

@@ -419,7 +419,22 @@ pub(crate) fn read_ports(
     for item in items {
         let node = tree.resolve(*item);
         match read_port(tree, file, node, sequence, env) {
-            Ok(binding) => out.push(binding),
+            Ok(binding) => {
+                // `host_ip:` with no value: Compose refuses it ("host_ip must be a string"),
+                // and the port is still read (and fixed: the fix writes a value there).
+                if let Some((key, value)) = binding.host_ip_entry
+                    && tree.is_null(value)
+                {
+                    errors.push(ModelError {
+                        file,
+                        span: tree.span(key),
+                        message: "`host_ip` has no value; Compose requires a string (an IP \
+                                  address)"
+                            .into(),
+                    });
+                }
+                out.push(binding)
+            }
             Err(message) => errors.push(ModelError {
                 file,
                 span: tree.span(node),

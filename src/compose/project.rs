@@ -335,6 +335,28 @@ impl Loader<'_> {
         Ok(self.project.files.len() - 1)
     }
 
+    /// An included or extended file that is not a compose file (not YAML, not a mapping, a
+    /// private key, `/etc/passwd`): an error at the entry that names it, with the problem's
+    /// place in that file but none of its text, which may be a secret.
+    fn not_a_compose_file(&mut self, file: FileId, node: NodeId, how: &str, e: &LoadFailure) {
+        let place = match (&e.text, e.offset) {
+            (Some(text), Some(offset)) => {
+                let index = crate::line_index::LineIndex::new(text);
+                let pos = index.position(text, offset.min(text.len()));
+                format!("{}:{}:{}", e.path.display(), pos.line + 1, pos.char_col + 1)
+            }
+            _ => e.path.display().to_string(),
+        };
+        self.error(
+            file,
+            node,
+            format!(
+                "the {how} file {place} is not a compose file: {}",
+                e.message
+            ),
+        );
+    }
+
     fn error(&mut self, file: FileId, node: NodeId, message: impl Into<String>) {
         let span = self.project.files[file].tree.span(node);
         self.project.errors.push(ModelError {
@@ -468,7 +490,15 @@ impl Loader<'_> {
                     None => match self.read(&path) {
                         Ok(text) => {
                             let env = self.project.files[file].env.clone();
-                            self.add_file(&path, Some(text), env)?
+                            match self.add_file(&path, Some(text), env) {
+                                Ok(id) => id,
+                                Err(e) => {
+                                    let tree = &self.project.files[file].tree;
+                                    let at = tree.get_value(extends, "file").unwrap_or(extends);
+                                    self.not_a_compose_file(file, at, "extended", &e);
+                                    return Ok(());
+                                }
+                            }
                         }
                         Err(e) => {
                             self.error(
@@ -594,7 +624,13 @@ impl Loader<'_> {
                         continue;
                     }
                 };
-                let id = self.add_file(&path, Some(text), env)?;
+                let id = match self.add_file(&path, Some(text), env) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        self.not_a_compose_file(file, item, "included", &e);
+                        continue;
+                    }
+                };
                 self.read_file_model(id, depth + 1)?;
             }
         }
@@ -713,5 +749,23 @@ impl Loader<'_> {
             }
             service.ports = ports;
         }
+        let mut errors = Vec::new();
+        for service in &project.services {
+            // The layers from the last `!reset`/`!override` of `env_file` on count.
+            let from = service
+                .layers
+                .iter()
+                .rposition(|layer| {
+                    let tree = &project.files[layer.file].tree;
+                    tree.get_value(layer.node, "env_file").is_some_and(|v| {
+                        matches!(tree.node(v).tag.as_deref(), Some("!reset" | "!override"))
+                    })
+                })
+                .unwrap_or(0);
+            for layer in &service.layers[from..] {
+                super::env_files::check(project, layer.file, layer.node, &mut errors);
+            }
+        }
+        project.errors.extend(errors);
     }
 }

@@ -307,6 +307,35 @@ mod whole_model {
         );
     }
 
+    /// A crafted fix that rewrites an anchored port where an alias reaches it elsewhere (what
+    /// the rebind fix no longer offers): the verification refuses it, naming the other key.
+    #[test]
+    fn a_fix_of_an_anchored_port_that_changes_an_alias_elsewhere_is_refused() {
+        use crate::fix::{Applicability, Edit, Fix, apply_fixes};
+        for (other, named) in [
+            ("    mem_limit: *p\n", "`mem_limit` of service `db`"),
+            (
+                "    environment: {P: *p}\n",
+                "`environment` of service `db`",
+            ),
+        ] {
+            let text = format!(
+                "services:\n  db:\n    image: postgres:16\n    ports:\n      - &p 5432\n{other}"
+            );
+            let at = text.find("5432").unwrap();
+            let crafted = Fix::new(
+                "Bind to 127.0.0.1",
+                Applicability::Safe,
+                vec![Edit::replace(at..at + 4, "\"127.0.0.1::5432\"")],
+            );
+            let (fixed, _) = apply_fixes(&text, [&crafted]);
+            let before = load(&text);
+            let after = load(&fixed);
+            let why = verify(&before, &after, &Settings::default(), &[]).unwrap_err();
+            assert!(why.contains(named), "{other}: {why}");
+        }
+    }
+
     #[test]
     fn removing_the_version_needs_its_declaration() {
         let before = load(BEFORE);

@@ -369,6 +369,9 @@ fn diagnostic(
             binding.missing_variables.join(", ")
         ));
     }
+    if let Some(why) = super::port_fix::rebind_refusal(ctx.project, binding) {
+        help.push_str(&format!("; {why}"));
+    }
     let label = if binding.host_ip.is_some() {
         "bound to a wildcard address"
     } else {

@@ -4,7 +4,7 @@ use crate::compose::model::{PortBinding, Project};
 use crate::compose::port::PortSyntax;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::settings::Settings;
-use crate::yaml::{NodeId, ScalarStyle, Tree};
+use crate::yaml::{NodeId, ScalarStyle, Step, Tree};
 
 /// The quote character the file uses most (double when tied or unquoted).
 pub fn dominant_quote(tree: &Tree) -> char {
@@ -35,13 +35,17 @@ pub fn needs_quotes(value: &str, in_flow: bool) -> bool {
     in_flow && value.contains([',', '[', ']', '{', '}'])
 }
 
-/// Builds the fix that binds `binding` to the configured address, if one can be written.
+/// Builds the fix that binds `binding` to the configured address, if one can be written
+/// (none when [`rebind_refusal`] says why not).
 pub fn rebind_fix(
     project: &Project,
     binding: &PortBinding,
     settings: &Settings,
     applicability: Applicability,
 ) -> Option<Fix> {
+    if rebind_refusal(project, binding).is_some() {
+        return None;
+    }
     let tree = project.tree(binding.at.file);
     let title = format!("Bind to {}", settings.bind_host_ip());
     let edits = match binding.syntax {
@@ -49,6 +53,92 @@ pub fn rebind_fix(
         PortSyntax::Integer | PortSyntax::Short => short_form_edits(tree, binding, settings)?,
     };
     Some(Fix::new(title, applicability, edits))
+}
+
+/// How many places one port may be reached from (through aliases) before the fixer gives up.
+const MAX_PLACES: usize = 256;
+
+/// Why the port must not be rewritten: the bytes the fix would edit are also reached, through
+/// an alias, somewhere other than a port (`- &p 5432` with `mem_limit: *p`), and that value
+/// would change too. Ports reached through the alias (a list shared by services) and `x-`
+/// extensions are fine: the first are what the fix means, Compose ignores the second.
+pub fn rebind_refusal(project: &Project, binding: &PortBinding) -> Option<String> {
+    let tree = project.tree(binding.at.file);
+    if !tree.has_aliases() {
+        // Every node is reached from its own place alone: the port, where it was read.
+        return None;
+    }
+    // The node the fix edits, and the keys under the port that lead to it.
+    let (edited, under_port): (NodeId, &[&str]) = match (binding.syntax, binding.host_ip_entry) {
+        (PortSyntax::Long, Some((_, value))) => (tree.resolve(value), &["host_ip"]),
+        _ => (binding.at.node, &[]),
+    };
+    let Some(places) = tree.reached_at(edited, MAX_PLACES) else {
+        return Some(
+            "not fixed automatically: the port is reached through too many aliases to tell \
+             what else a rewrite would change"
+                .into(),
+        );
+    };
+    let elsewhere: Vec<String> = places
+        .iter()
+        .filter(|place| !is_port_place(place, under_port, project.v1_layout))
+        .map(|place| dotted(place))
+        .collect();
+    if elsewhere.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "not fixed automatically: this value is anchored and also used through an alias at {}, \
+         which a rewrite here would change too; write the address by hand, or give that key \
+         its own value",
+        elsewhere.join(", ")
+    ))
+}
+
+/// `services.NAME.ports[i]` (`NAME.ports[i]` in a v1 file) followed by `under_port`, or
+/// anything under an `x-` extension key.
+fn is_port_place(place: &[Step], under_port: &[&str], v1_layout: bool) -> bool {
+    let is_extension =
+        |step: Option<&Step>| matches!(step, Some(Step::Key(k)) if k.starts_with("x-"));
+    if is_extension(place.first()) {
+        return true;
+    }
+    let service_start = match place.first() {
+        Some(Step::Key(k)) if k == "services" => 1,
+        _ if v1_layout => 0,
+        _ => return false,
+    };
+    let Some(in_service) = place.get(service_start + 1..) else {
+        return false;
+    };
+    if is_extension(in_service.first()) {
+        return true;
+    }
+    let tail_matches = in_service.len() == 2 + under_port.len()
+        && in_service[2..]
+            .iter()
+            .zip(under_port)
+            .all(|(step, key)| matches!(step, Step::Key(k) if k == key));
+    matches!(&in_service[..2.min(in_service.len())], [Step::Key(k), Step::Item(_)] if k == "ports")
+        && tail_matches
+}
+
+/// `services.db.mem_limit`, `services.db.ports[0]`.
+fn dotted(place: &[Step]) -> String {
+    let mut out = String::new();
+    for step in place {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Item(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    format!("`{out}`")
 }
 
 fn short_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> Option<Vec<Edit>> {
@@ -109,8 +199,17 @@ fn long_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> O
     let map = binding.at.node;
     let host_ip = settings.bind_host_ip();
     let quote_char = dominant_quote(tree);
-    if let Some((_, value)) = binding.host_ip_entry {
+    if let Some((key, value)) = binding.host_ip_entry {
         let value = tree.resolve(value);
+        if tree.is_null(value) && tree.span(value).is_empty() {
+            // `host_ip:` with nothing after it: the value goes after the colon (the empty
+            // value's place is the key's end, before the colon).
+            return Some(vec![fill_empty_value(
+                tree,
+                key,
+                &quote(host_ip, quote_char),
+            )?]);
+        }
         let quoted = match tree.scalar(value).map(|s| s.style) {
             Some(ScalarStyle::SingleQuoted) => quote(host_ip, '\''),
             Some(ScalarStyle::DoubleQuoted) => quote(host_ip, '"'),
@@ -129,6 +228,19 @@ fn long_form_edits(tree: &Tree, binding: &PortBinding, settings: &Settings) -> O
         )]);
     }
     block_insert_after(tree, first_key, last_value, &new_entry).map(|e| vec![e])
+}
+
+/// Writes ` value` after the colon of `key`, whose value is empty (`host_ip:`).
+fn fill_empty_value(tree: &Tree, key: NodeId, value: &str) -> Option<Edit> {
+    let text = tree.text();
+    let key_end = tree.span(key).end;
+    let after_key = &text[key_end..];
+    let colon = after_key.find(':')?;
+    // Only blanks between the key and its colon (anything else is not ours to guess).
+    if !after_key[..colon].bytes().all(|b| b == b' ' || b == b'\t') {
+        return None;
+    }
+    Some(Edit::insert(key_end + colon + 1, format!(" {value}")))
 }
 
 /// Inserts a new `key: value` line into a block mapping, after the line of its last value, at

@@ -73,8 +73,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_label(span, "every interface of the host")
             .with_help(format!(
-                "bind it to a specific address ({}) unless it must be reachable from other hosts",
-                ctx.settings.bind_host_ip()
+                "bind it to a specific address ({}) unless it must be reachable from other hosts{}",
+                ctx.settings.bind_host_ip(),
+                super::port_fix::rebind_refusal(project, binding)
+                    .map(|why| format!("; {why}"))
+                    .unwrap_or_default()
             ))
             .with_fix(rebind_fix(
                 project,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::baselines::{BaselineRun, hidden_line};
+use super::write_scope::WriteScope;
 use super::writer::Writer;
 use super::{
     ConfigResolver, Io, Tally, count, display, display_path, failure_report, render, render_failure,
@@ -177,6 +178,8 @@ struct Run<'a> {
     fixed: Mutex<HashSet<FileIdentity>>,
     /// Writes the fixed files with `--fix`.
     writer: Option<Writer>,
+    /// Where fixes may be written (`--fix-outside-paths` lifts it).
+    scope: Option<WriteScope>,
 }
 
 pub(super) fn check_paths(
@@ -190,6 +193,7 @@ pub(super) fn check_paths(
     } else {
         args.paths.clone()
     };
+    let scope = (args.fix && !args.fix_outside_paths).then(|| WriteScope::new(&paths));
     let coverage = Arc::new(Mutex::new(Coverage::default()));
     let jobs = Jobs {
         seen: (paths.len() > 1).then(HashSet::new),
@@ -211,7 +215,12 @@ pub(super) fn check_paths(
                 OutputFormat::Human | OutputFormat::Concise
             ),
         fixed: Mutex::new(HashSet::new()),
-        writer: args.fix.then(Writer::start),
+        scope,
+        writer: args.fix.then(|| {
+            Writer::start(crate::fix::WriteOptions {
+                hard_links: args.fix_hard_links,
+            })
+        }),
     };
     let mut tally = Tally::default();
     let mut baselines = BaselineRun::default();
@@ -480,7 +489,20 @@ impl Run<'_> {
                 && self.claim(&file.path)
             {
                 let shown = display(&file.path);
-                if fixed.len() >= BIG_FILE_BYTES {
+                let outside = self.writer.is_some()
+                    && self
+                        .scope
+                        .as_ref()
+                        .is_some_and(|scope| !scope.allows(&file.path, &path));
+                if outside {
+                    // A file the project reaches outside the paths given (an absolute
+                    // `include:`): not written, and what the fix would change is listed.
+                    checked.errors.push(format!(
+                        "error: {shown}: outside the paths given; not written \
+                         (--fix-outside-paths writes it). The fix would change:\n{}",
+                        diff::unified(&shown, &file.original, fixed, self.color)
+                    ));
+                } else if fixed.len() >= BIG_FILE_BYTES {
                     // The diff of a big file is made on a thread of its own while this one
                     // renders its findings.
                     let (original, fixed, color) =
@@ -491,7 +513,9 @@ impl Run<'_> {
                 } else {
                     diff_text = Some(diff::unified(&shown, &file.original, fixed, self.color));
                 }
-                if let Some(writer) = &self.writer {
+                if let Some(writer) = &self.writer
+                    && !outside
+                {
                     writer.write(&file.path, file.original.clone(), fixed.clone());
                 }
             }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use crate::fix::write_atomic_to;
+use crate::fix::{WriteOptions, remove_temp_files_on_signals, write_atomic_to};
 
 /// How many fixed files may wait to be written before the workers wait for the writer: the
 /// queue holds their texts, and memory must not grow with the number of files.
@@ -38,13 +38,16 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start() -> Writer {
+    pub(super) fn start(options: WriteOptions) -> Writer {
+        // Ctrl-C or SIGTERM while a fix is being written must not leave its temporary file.
+        remove_temp_files_on_signals();
         let (queue, pending) = sync_channel::<Pending>(QUEUE);
         let thread = std::thread::spawn(move || {
             let mut errors = Vec::new();
             for file in pending {
-                let written = write_target(&file.path)
-                    .and_then(|target| write_atomic_to(&target, &file.expected, &file.fixed));
+                let written = write_target(&file.path).and_then(|target| {
+                    write_atomic_to(&target, &file.expected, &file.fixed, options)
+                });
                 if let Err(e) = written {
                     errors.push((file.path, e.to_string()));
                 }

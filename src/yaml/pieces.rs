@@ -501,6 +501,8 @@ impl Tree {
             documents: vec![Some(NodeId(0))],
             comments,
             quote_counts: std::sync::OnceLock::new(),
+            links: std::sync::OnceLock::new(),
+            has_aliases: std::sync::OnceLock::new(),
         };
         Some(Piece { tree, pending })
     }
