@@ -1,5 +1,6 @@
 //! The rule registry. One file per rule (or per small family of rules that share a check).
 
+mod add_fix;
 mod auth_disabled;
 mod capabilities;
 mod common;
@@ -18,6 +19,7 @@ mod mounts;
 pub mod port_fix;
 mod privileged;
 mod privileged_port;
+mod remove_fix;
 mod runs_as_root;
 mod secrets;
 mod security_opt;
