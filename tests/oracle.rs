@@ -265,7 +265,8 @@ fn corpus_ports_match_compose() {
 
 /// The rules whose fixes must keep the Compose meaning except host IPs: the exposure rules
 /// that rebind, and the fixes that only change how YAML is written (quoting a base-60
-/// lookalike, removing the obsolete `version:`). Rules whose fixes change the meaning on
+/// lookalike, removing the obsolete `version:`, writing `external.name` as `name:` and
+/// `external: true`). Rules whose fixes change the meaning on
 /// purpose (adding `security_opt`, removing a port) are checked by their fixtures.
 fn all_rules() -> Config {
     let select = [
@@ -274,6 +275,7 @@ fn all_rules() -> Config {
         "wildcard-bind",
         "yaml11-sexagesimal-port",
         "obsolete-version-key",
+        "obsolete-external-name",
     ];
     Config::default().with_overrides(&composeguard::config::Overrides {
         select: Some(select.iter().map(|s| s.to_string()).collect()),

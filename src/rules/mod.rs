@@ -7,6 +7,7 @@ mod common;
 mod docker_api;
 mod duplicates;
 mod exposure;
+mod external_name;
 mod host_network;
 mod images;
 mod internal_port;
@@ -236,6 +237,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: version_key::META,
         check: version_key::check,
+    },
+    Rule {
+        meta: external_name::META,
+        check: external_name::check,
     },
     Rule {
         meta: sexagesimal::META,
