@@ -265,7 +265,8 @@ fn corpus_ports_match_compose() {
 
 /// The rules whose fixes must keep the Compose meaning except host IPs: the exposure rules
 /// that rebind, and the fixes that only change how YAML is written (quoting a base-60
-/// lookalike, removing the obsolete `version:`). Rules whose fixes change the meaning on
+/// lookalike, removing the obsolete `version:`, writing `external.name` as `name:` and
+/// `external: true`). Rules whose fixes change the meaning on
 /// purpose (adding `security_opt`, removing a port) are checked by their fixtures.
 fn all_rules() -> Config {
     let select = [
@@ -274,6 +275,7 @@ fn all_rules() -> Config {
         "wildcard-bind",
         "yaml11-sexagesimal-port",
         "obsolete-version-key",
+        "obsolete-external-name",
     ];
     Config::default().with_overrides(&composeguard::config::Overrides {
         select: Some(select.iter().map(|s| s.to_string()).collect()),
@@ -614,7 +616,8 @@ fn fix_and_compare(compose: &Path, original: &Path, scratch: &Path) -> FixTally 
 }
 
 /// Each difference between two configs is a declared change or a port rebound to
-/// 127.0.0.1 or removed; an added `security_opt` item is `no-new-privileges:true`.
+/// 127.0.0.1 or removed; a declared change is one a hardening fix means
+/// ([`declared_change_as_meant`]).
 fn explain_differences(
     before: &serde_json::Value,
     after: &serde_json::Value,
@@ -665,22 +668,60 @@ fn explain_differences(
                 return Err(format!(
                     "`{key}` of service `{service}` changed, and no fix declares it: {x:?} -> {y:?}"
                 ));
-            } else if key == "security_opt" {
-                let list = |v: Option<&serde_json::Value>| {
-                    v.and_then(|v| v.as_array().cloned()).unwrap_or_default()
-                };
-                let (x, y) = (list(x), list(y));
-                let added: Vec<&serde_json::Value> = y.iter().filter(|i| !x.contains(i)).collect();
-                if !y.starts_with(&x) && !x.iter().all(|i| y.contains(i))
-                    || added.iter().any(|i| *i != "no-new-privileges:true")
-                {
-                    return Err(format!("service {service}: security_opt {x:?} -> {y:?}"));
-                }
+            } else {
+                declared_change_as_meant(key, x, y)
+                    .map_err(|why| format!("service {service}: {why}"))?;
             }
             explained += 1;
         }
     }
     Ok(explained)
+}
+
+/// A declared change of a service key is what the fixes that declare that key do:
+/// `security_opt` gains only `no-new-privileges:true` and loses only unconfined entries,
+/// `cap_drop` gains only `ALL`, `read_only` becomes true, `logging` loses only `driver: none`.
+fn declared_change_as_meant(
+    key: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+) -> Result<(), String> {
+    let list =
+        |v: Option<&serde_json::Value>| v.and_then(|v| v.as_array().cloned()).unwrap_or_default();
+    let unconfined = |item: &serde_json::Value| {
+        let text = item.as_str().unwrap_or_default().to_ascii_lowercase();
+        let (name, value) = text.split_once([':', '=']).unwrap_or((&text, ""));
+        matches!(
+            (name.trim(), value.trim()),
+            ("seccomp" | "apparmor" | "systempaths", "unconfined") | ("label", "disable")
+        )
+    };
+    let (x, y) = (list(before), list(after));
+    let added: Vec<&serde_json::Value> = y.iter().filter(|i| !x.contains(i)).collect();
+    let removed: Vec<&serde_json::Value> = x.iter().filter(|i| !y.contains(i)).collect();
+    let ok = match key {
+        "security_opt" => {
+            added.iter().all(|i| *i == "no-new-privileges:true")
+                && removed.iter().all(|i| unconfined(i))
+        }
+        "cap_drop" => removed.is_empty() && added.iter().all(|i| *i == "ALL"),
+        "read_only" => after == Some(&serde_json::Value::Bool(true)),
+        "logging" => {
+            let mut b = before.cloned().unwrap_or_default();
+            let driver = b.as_object_mut().and_then(|o| o.remove("driver"));
+            let a = after.cloned().unwrap_or(serde_json::json!({}));
+            driver.as_ref().and_then(|d| d.as_str()) == Some("none")
+                && (a == b || (after.is_none() && b.as_object().is_some_and(|o| o.is_empty())))
+        }
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{key} {before:?} -> {after:?} is not what its fix means"
+        ))
+    }
 }
 
 /// The ports after are the ports before, in order, some gone (an exposed port removed, or

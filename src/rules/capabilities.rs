@@ -13,7 +13,10 @@
 //! Off by default. Finds services without `cap_drop: [ALL]`. Docker's default set still holds
 //! `CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `SETUID`, `SETGID`, `NET_RAW` and more; dropping all and
 //! adding back the few a service needs follows least privilege (CIS Docker Benchmark 5.3).
+//! The unsafe fix adds `ALL` to `cap_drop` once, where every service using a mapping can take
+//! it ([`super::add_fix`]).
 
+use super::add_fix::{Addition, LayerFixer};
 use super::common::{Reporter, diagnostic, diagnostic_at, layer_items, service_key_span, str_at};
 use super::{Context, RuleMeta};
 use crate::compose::capability::Capability;
@@ -34,7 +37,7 @@ pub const DROP_ALL_META: RuleMeta = RuleMeta {
     category: "hardening",
     severity: Severity::Info,
     default_enabled: false,
-    fixable: false,
+    fixable: true,
     summary: "A service keeps Docker's default capabilities (no `cap_drop: [ALL]`)",
     docs: include_str!("../../rules/docs/no-cap-drop-all.md"),
 };
@@ -131,6 +134,11 @@ fn normalise(cap: &str) -> String {
     Capability::parse(cap).name().to_string()
 }
 
+const DROP_ALL_ADDITION: Addition = Addition::Item {
+    key: "cap_drop",
+    item: "ALL",
+};
+
 pub fn check_dangerous(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut reporter = Reporter::new(out);
@@ -155,7 +163,9 @@ pub fn check_dangerous(ctx: &Context, out: &mut Vec<Diagnostic>) {
 
 pub fn check_drop_all(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
-    for service in &project.services {
+    let mut fixer = LayerFixer::new(project, DROP_ALL_ADDITION, "Add `ALL` to `cap_drop`");
+    let mut pending = Vec::new();
+    for (index, service) in project.services.iter().enumerate() {
         if service.layers.is_empty() {
             continue;
         }
@@ -163,9 +173,15 @@ pub fn check_drop_all(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .into_iter()
             .filter_map(|i| str_at(project, i))
             .any(|c| normalise(&c) == "ALL");
-        if drops_all {
-            continue;
+        fixer.mentions[index] = drops_all;
+        if !drops_all {
+            pending.push(index);
         }
+    }
+    // The fixes are chosen once every service is known: an edit of a shared layer must not
+    // repeat `ALL` in a service that has it.
+    for index in pending {
+        let service = &project.services[index];
         out.push(
             diagnostic_at(
                 &DROP_ALL_META,
@@ -178,7 +194,8 @@ pub fn check_drop_all(ctx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_help(
                 "add `cap_drop: [ALL]` and add back with `cap_add:` only the capabilities the service needs (often none, or NET_BIND_SERVICE, CHOWN, SETUID, SETGID)",
-            ),
+            )
+            .with_fix(fixer.fix_for(service)),
         );
     }
 }

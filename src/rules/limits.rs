@@ -16,9 +16,11 @@
 //! root, the service writes only to the volumes and tmpfs mounts it declares (CIS Docker
 //! Benchmark 5.12).
 //!
-//! Both are reported at the service's name, with no fix: the right limits and writable paths
-//! depend on the service.
+//! Both are reported at the service's name. `no-resource-limits` has no fix (the right limits
+//! depend on the service); `read-only-root-missing` has an unsafe one that adds
+//! `read_only: true` ([`super::add_fix`]) and no `tmpfs`.
 
+use super::add_fix::{Addition, LayerFixer};
 use super::common::{diagnostic_at, is_true, service_key_span};
 use super::{Context, RuleMeta};
 use crate::compose::model::{Loc, Project, Service};
@@ -40,7 +42,7 @@ pub const READ_ONLY_META: RuleMeta = RuleMeta {
     category: "hardening",
     severity: Severity::Info,
     default_enabled: false,
-    fixable: false,
+    fixable: true,
     summary: "A service's root file system is writable (no `read_only: true`)",
     docs: include_str!("../../rules/docs/read-only-root-missing.md"),
 };
@@ -158,18 +160,37 @@ pub fn check_limits(ctx: &Context, out: &mut Vec<Diagnostic>) {
 
 pub fn check_read_only(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
-    for service in &project.services {
+    let mut fixer = LayerFixer::new(
+        project,
+        Addition::Key {
+            key: "read_only",
+            value: "true",
+        },
+        "Add `read_only: true`",
+    );
+    let mut pending = Vec::new();
+    for (index, service) in project.services.iter().enumerate() {
         if service.layers.is_empty() {
             continue;
         }
         let value = project.service_value(service, "read_only");
-        if value.is_some_and(|l: Loc| is_true(project, l)) {
-            continue;
+        // A service that sets `read_only` in any layer, to any value, gets no added key.
+        fixer.mentions[index] = value.is_some();
+        if !value.is_some_and(|l: Loc| is_true(project, l)) {
+            pending.push((index, value));
         }
-        // An explicit `read_only: false` is reported where it is written.
-        let (file, span) = match value {
-            Some(l) => (l.file, project.tree(l.file).span(l.node)),
-            None => (service.key.file, service_key_span(project, service)),
+    }
+    for (index, value) in pending {
+        let service = &project.services[index];
+        // An explicit `read_only: false` is reported where it is written, with no fix: someone
+        // chose it.
+        let (file, span, fix) = match value {
+            Some(l) => (l.file, project.tree(l.file).span(l.node), None),
+            None => (
+                service.key.file,
+                service_key_span(project, service),
+                fixer.fix_for(service),
+            ),
         };
         out.push(
             diagnostic_at(
@@ -180,7 +201,8 @@ pub fn check_read_only(ctx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_help(
                 "set `read_only: true` and give the paths the service writes a volume or a `tmpfs:` mount",
-            ),
+            )
+            .with_fix(fix),
         );
     }
 }

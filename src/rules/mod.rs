@@ -1,11 +1,13 @@
 //! The rule registry. One file per rule (or per small family of rules that share a check).
 
+mod add_fix;
 mod auth_disabled;
 mod capabilities;
 mod common;
 mod docker_api;
 mod duplicates;
 mod exposure;
+mod external_name;
 mod host_network;
 mod host_network_mode;
 mod host_paths;
@@ -22,6 +24,7 @@ mod mounts;
 pub mod port_fix;
 mod privileged;
 mod privileged_port;
+mod remove_fix;
 mod runs_as_root;
 mod secrets;
 mod security_opt;
@@ -260,6 +263,10 @@ pub static RULES: &[Rule] = &[
     Rule {
         meta: version_key::META,
         check: version_key::check,
+    },
+    Rule {
+        meta: external_name::META,
+        check: external_name::check,
     },
     Rule {
         meta: sexagesimal::META,
