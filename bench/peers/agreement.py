@@ -297,7 +297,8 @@ def main() -> int:
     if not args.compose_lint and not args.dclint:
         parser.error("give --compose-lint and/or --dclint (or COMPOSE_LINT_SUITE, DCLINT_SUITE)")
 
-    binary = shutil.which(args.composeguard) or args.composeguard
+    # The fixtures run from their own folders: a relative path to the binary must not follow them.
+    binary = os.path.abspath(args.composeguard) if os.sep in args.composeguard else shutil.which(args.composeguard) or args.composeguard
     mapping_all, unknown = load_mapping(args.mapping, known_rules(binary))
     if unknown:
         print("mapping.toml names rules this composeguard does not have (ignored): " + ", ".join(sorted(unknown)))
