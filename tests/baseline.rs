@@ -486,3 +486,51 @@ fn stdin_honours_the_baseline_in_every_output() {
     let (code, fixed) = stdin(&["--fix"]);
     assert_eq!((code, fixed.as_str()), (0, EDITED));
 }
+
+/// A baseline never holds `expired-exception`: an exception's end date would otherwise be
+/// written away by the next `--write-baseline`. The finding the expired exception no longer
+/// hides is an ordinary finding: the baseline written that day records it.
+#[test]
+fn an_expired_exception_is_never_baselined() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "compose.yaml",
+        "services:
+  db:
+    image: postgres:16
+    ports:
+      # composeguard: ignore[sensitive-port-exposed] until=2027-01-31 owner=@db replication
+      - \"5432:5432\"
+",
+    );
+    let args = ["--isolated", "--output-format", "concise", "compose.yaml"];
+    let mut write_args = vec!["--now", "2027-02-01", "--write-baseline", "baseline.json"];
+    write_args.extend(args);
+    let (code, _, stderr) = check(dir.path(), &write_args);
+    assert_eq!(code, 0, "{stderr}");
+    let recorded = std::fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    assert!(!recorded.contains("expired-exception"), "{recorded}");
+    assert!(recorded.contains("sensitive-port-exposed"), "{recorded}");
+
+    let mut read_args = vec!["--now", "2027-02-01", "--baseline", "baseline.json"];
+    read_args.extend(args);
+    let (code, stdout, _) = check(dir.path(), &read_args);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("compose.yaml:5:7: error expired-exception"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("compose.yaml:"))
+            .count(),
+        1,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 finding hidden by the baseline"),
+        "{stdout}"
+    );
+}

@@ -162,6 +162,8 @@ impl Baseline {
 
     /// Splits a project's findings (in their order) into those to report and those the
     /// baseline holds: each entry hides one finding with its fingerprint, the first ones first.
+    /// Findings about exceptions are never recorded nor hidden: an exception carries its own
+    /// end date, and a baseline holding `expired-exception` would make it last forever.
     pub fn split(
         &self,
         project: &Project,
@@ -169,7 +171,11 @@ impl Baseline {
     ) -> (Vec<Diagnostic>, Baselined) {
         let mut baselined = Baselined::default();
         if self.recording {
-            baselined.recorded = diagnostics.iter().map(|d| self.entry(project, d)).collect();
+            baselined.recorded = diagnostics
+                .iter()
+                .filter(|d| !never_baselined(d))
+                .map(|d| self.entry(project, d))
+                .collect();
             return (diagnostics, baselined);
         }
         if self.counts.is_empty() {
@@ -178,6 +184,10 @@ impl Baseline {
         let mut left: HashMap<String, usize> = HashMap::new();
         let mut shown = Vec::with_capacity(diagnostics.len());
         for d in diagnostics {
+            if never_baselined(&d) {
+                shown.push(d);
+                continue;
+            }
             let entry = self.entry(project, &d);
             let remaining = left
                 .entry(entry.fingerprint.clone())
@@ -220,6 +230,13 @@ impl Baseline {
         }
         absent
     }
+}
+
+/// The rules whose findings a baseline never holds (see [`Baseline::split`]).
+const NEVER_BASELINED: &[&str] = &["expired-exception", "expiring-exception"];
+
+fn never_baselined(d: &Diagnostic) -> bool {
+    NEVER_BASELINED.contains(&d.rule)
 }
 
 #[cfg(test)]
