@@ -6,7 +6,7 @@
 //! `~`, `$HOME`, `${HOME}` (and `${HOME:-...}`) at the start are the user's home directory
 //! whatever it is on the machine that runs Compose: compose-go joins the home directory with
 //! everything after `~` (`~/.ssh`; even `~root/x` is `$HOME/root/x`). A literal
-//! `/home/<user>/...` or `/root/...` is also a home directory (docs/compose-facts.md, section 15).
+//! `/home/<user>/...` or `/root/...` is also a home directory (docs/compose-facts.md, section 17).
 
 use std::fmt;
 

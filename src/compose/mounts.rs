@@ -164,7 +164,7 @@ pub fn local_volume_opts(project: &Project, name: &str) -> Option<LocalVolumeOpt
 /// `driver_opts` whose `o` holds `bind` or `rbind` (comma-separated, case-sensitive, as the
 /// kernel's mount options) and a `device`. The `type` must be set but is ignored with a bind
 /// (`none` by convention; `ext4` binds too). Measured on dockerd 20.10 (docs/compose-facts.md,
-/// section 15).
+/// section 17).
 pub fn named_volume_bind(project: &Project, name: &str) -> Option<VolumeBind> {
     let opts = local_volume_opts(project, name)?;
     if opts.fs_type.is_none() || !opts.binds() {

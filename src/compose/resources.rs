@@ -1,5 +1,5 @@
 //! Resource limit amounts (`mem_limit`, `cpus`, `cpu_quota`, `deploy.resources.limits.*`) as
-//! Docker Compose v2.40.3 reads them (measured, docs/compose-facts.md section 20c; checked
+//! Docker Compose v2.40.3 reads them (measured, docs/compose-facts.md section 21; checked
 //! live by tests/oracle_literals.rs).
 
 /// What one limit setting says.

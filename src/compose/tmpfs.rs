@@ -8,7 +8,7 @@
 //! * Long syntax `type: tmpfs` volumes take only `size` and `mode` in Compose and are always
 //!   `noexec,nosuid,nodev`: they never appear here.
 //!
-//! Measured on dockerd 20.10 with /proc/self/mountinfo (docs/compose-facts.md, section 16).
+//! Measured on dockerd 20.10 with /proc/self/mountinfo (docs/compose-facts.md, section 18).
 
 use super::layers::{layer_items, str_at};
 use super::model::{Loc, Project, Service};
