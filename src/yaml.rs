@@ -875,7 +875,9 @@ fn parse_int(value: &str) -> Option<i64> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
+mod go_yaml;
 mod pieces;
+pub use go_yaml::go_yaml_refusals;
 pub use pieces::{Edits, PiecePlan};
 
 #[cfg(test)]

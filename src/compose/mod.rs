@@ -12,4 +12,5 @@ pub mod mounts;
 pub mod normalised;
 pub mod port;
 pub mod project;
+pub mod schema;
 pub mod siblings;

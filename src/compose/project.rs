@@ -325,6 +325,19 @@ impl Loader<'_> {
                 },
             });
         }
+        let refusals = crate::yaml::go_yaml_refusals(&source);
+        let id = self.project.files.len();
+        for refusal in refusals {
+            let end = source[refusal.offset..]
+                .chars()
+                .next()
+                .map_or(refusal.offset, |c| refusal.offset + c.len_utf8());
+            self.project.errors.push(ModelError {
+                file: id,
+                span: refusal.offset..end,
+                message: refusal.message,
+            });
+        }
         self.project.files.push(ComposeFile {
             path: path.to_path_buf(),
             tree: Arc::new(tree),

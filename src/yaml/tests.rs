@@ -410,3 +410,31 @@ fn texts_under(root: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
     }
     files
 }
+
+#[test]
+fn go_yaml_refuses_a_yaml_1_2_directive_but_not_1_1() {
+    let text = "%YAML 1.2\n---\nservices: {}\n";
+    assert!(Tree::parse(text).is_ok());
+    let refusals = super::go_yaml_refusals(text);
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].offset, 0);
+    assert!(refusals[0].message.contains("`%YAML 1.2`"), "{refusals:?}");
+    assert!(super::go_yaml_refusals("%YAML 1.1\n---\nservices: {}\n").is_empty());
+    assert!(super::go_yaml_refusals("services: {a: \"%YAML 1.2\"}\n").is_empty());
+}
+
+#[test]
+fn go_yaml_reads_nel_as_a_line_break() {
+    // After a comment's NEL, `b` stands alone on a line: go-yaml refuses the file.
+    let text = "services:\n  web:\n    image: x # a\u{85}b\n";
+    assert!(Tree::parse(text).is_ok());
+    let refusals = super::go_yaml_refusals(text);
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].offset, text.find('\u{85}').unwrap());
+    assert!(refusals[0].message.starts_with("U+0085 (NEL)"), "{refusals:?}");
+    // At the end of a comment, or inside quotes, the break harms nothing (Compose accepts).
+    assert!(super::go_yaml_refusals("services:\n  web:\n    image: x # a\u{85}\n").is_empty());
+    assert!(super::go_yaml_refusals("services:\n  web:\n    image: \"a\u{2028}b\"\n").is_empty());
+    let ls = "services:\n  web:\n    image: x # a\u{2028}b\n";
+    assert!(super::go_yaml_refusals(ls)[0].message.starts_with("U+2028"));
+}

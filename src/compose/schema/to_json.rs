@@ -1,0 +1,163 @@
+//! A document of the located tree as the JSON value compose-go validates: merge keys applied,
+//! aliases expanded, plain scalars typed as go-yaml v3 types them, strings interpolated,
+//! `!reset` entries dropped (compose-go's ResetProcessor removes them before validating).
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Number, Value};
+
+use crate::compose::interpolate::{Environment, has_variables, interpolate};
+use crate::yaml::{NodeId, NodeKind, ScalarType, Tree};
+
+/// Past this many JSON nodes (aliases expand), the document is not validated: an alias bomb
+/// would cost its expansion, and go-yaml refuses excessive aliasing anyway.
+const MAX_NODES: usize = 2_000_000;
+/// Deeper than the parser's nesting bound only through aliases of aliases.
+const MAX_DEPTH: usize = 1_024;
+
+pub struct Converted {
+    pub value: Value,
+    /// Keys Compose refuses before validating (`non-string key in …`): (key node, message).
+    pub key_errors: Vec<(NodeId, String)>,
+    /// Strings that used variables unset here (Compose reads them as empty): their names.
+    pub missing: HashMap<NodeId, Vec<String>>,
+}
+
+struct Converter<'a> {
+    tree: &'a Tree,
+    env: &'a Environment,
+    nodes: usize,
+    out: Converted,
+}
+
+/// `None` when the expansion is too big to validate.
+pub fn document_to_json(tree: &Tree, root: NodeId, env: &Environment) -> Option<Converted> {
+    let mut c = Converter {
+        tree,
+        env,
+        nodes: 0,
+        out: Converted {
+            value: Value::Null,
+            key_errors: Vec::new(),
+            missing: HashMap::new(),
+        },
+    };
+    let value = c.convert(root, 0)?;
+    c.out.value = value;
+    Some(c.out)
+}
+
+/// Whether a node carries the `!reset` tag (compose-go drops the entry or item).
+pub fn is_reset(tree: &Tree, id: NodeId) -> bool {
+    tree.node(id).tag.as_deref() == Some("!reset")
+        || tree.get_node(id).tag.as_deref() == Some("!reset")
+}
+
+/// The items of a sequence as compose-go sees them (without `!reset` ones), so that indices
+/// of the validated value name the same items.
+pub fn kept_items(tree: &Tree, seq: NodeId) -> Vec<NodeId> {
+    tree.items(seq)
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|i| !is_reset(tree, *i))
+        .collect()
+}
+
+impl Converter<'_> {
+    fn convert(&mut self, id: NodeId, depth: usize) -> Option<Value> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES || depth > MAX_DEPTH {
+            return None;
+        }
+        let id = self.tree.resolve(id);
+        Some(match &self.tree.node(id).kind {
+            NodeKind::Mapping { .. } => {
+                let mut map = Map::new();
+                for (k, v) in self.tree.entries(id) {
+                    let Some(key) = self.key(k) else { continue };
+                    if is_reset(self.tree, v) {
+                        continue;
+                    }
+                    let value = self.convert(v, depth + 1)?;
+                    map.insert(key, value);
+                }
+                Value::Object(map)
+            }
+            NodeKind::Sequence { .. } => {
+                let mut items = Vec::new();
+                for item in kept_items(self.tree, id) {
+                    items.push(self.convert(item, depth + 1)?);
+                }
+                Value::Array(items)
+            }
+            NodeKind::Scalar(_) => self.scalar(id),
+            // Resolved above; an alias of an alias does not exist.
+            NodeKind::Alias(_) => Value::Null,
+        })
+    }
+
+    /// A mapping key as a string; any other key is a Compose error (go-yaml keeps an int,
+    /// bool, float or null key typed, and compose-go refuses it).
+    fn key(&mut self, k: NodeId) -> Option<String> {
+        let tree = self.tree;
+        match tree.scalar_type(k) {
+            Some(ScalarType::Str) => tree.scalar_value(k).map(str::to_string),
+            Some(other) => {
+                let shown = match other {
+                    ScalarType::Null => "null".to_string(),
+                    _ => tree.scalar_value(k).unwrap_or_default().to_string(),
+                };
+                self.out.key_errors.push((
+                    k,
+                    format!("the key `{shown}` is not a string (quote it): Compose refuses non-string keys"),
+                ));
+                None
+            }
+            None => {
+                self.out.key_errors.push((
+                    k,
+                    "a mapping key must be a string, not a collection".to_string(),
+                ));
+                None
+            }
+        }
+    }
+
+    fn scalar(&mut self, id: NodeId) -> Value {
+        let tree = self.tree;
+        let raw = tree.scalar_value(id).unwrap_or_default();
+        match tree.scalar_type(id) {
+            Some(ScalarType::Null) | None => Value::Null,
+            Some(ScalarType::Bool(b)) => Value::Bool(b),
+            Some(ScalarType::Int(i)) => Value::Number(i.into()),
+            Some(ScalarType::Float) => Value::Number(float(raw)),
+            Some(ScalarType::Str) => {
+                if !has_variables(raw) {
+                    return Value::String(raw.to_string());
+                }
+                match interpolate(raw, self.env) {
+                    Ok(done) => {
+                        if !done.missing.is_empty() {
+                            self.out.missing.insert(id, done.missing);
+                        }
+                        Value::String(done.value)
+                    }
+                    // Compose refuses the value before validating; other checks report it.
+                    Err(_) => Value::String(raw.to_string()),
+                }
+            }
+        }
+    }
+}
+
+/// A YAML float as JSON. Infinity and NaN have no JSON form: they stand as a number that is
+/// not an integer, which is what the schema's checks of them see in Compose.
+fn float(raw: &str) -> Number {
+    let cleaned = raw.replace('_', "");
+    cleaned
+        .parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .unwrap_or_else(|| Number::from_f64(0.5).expect("finite"))
+}
