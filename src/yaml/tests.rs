@@ -431,7 +431,10 @@ fn go_yaml_reads_nel_as_a_line_break() {
     let refusals = super::go_yaml_refusals(text);
     assert_eq!(refusals.len(), 1, "{refusals:?}");
     assert_eq!(refusals[0].offset, text.find('\u{85}').unwrap());
-    assert!(refusals[0].message.starts_with("U+0085 (NEL)"), "{refusals:?}");
+    assert!(
+        refusals[0].message.starts_with("U+0085 (NEL)"),
+        "{refusals:?}"
+    );
     // At the end of a comment, or inside quotes, the break harms nothing (Compose accepts).
     assert!(super::go_yaml_refusals("services:\n  web:\n    image: x # a\u{85}\n").is_empty());
     assert!(super::go_yaml_refusals("services:\n  web:\n    image: \"a\u{2028}b\"\n").is_empty());

@@ -26,7 +26,11 @@ pub struct Converted {
 struct Converter<'a> {
     tree: &'a Tree,
     env: &'a Environment,
+    /// JSON nodes made so far (a copy of a cached value counts its size).
     nodes: usize,
+    /// Anchored nodes already converted, with their size in nodes: an alias or a merge of
+    /// them is a copy, not a new walk (a chain of merges stays linear).
+    anchored: HashMap<NodeId, (Value, usize)>,
     out: Converted,
 }
 
@@ -36,6 +40,7 @@ pub fn document_to_json(tree: &Tree, root: NodeId, env: &Environment) -> Option<
         tree,
         env,
         nodes: 0,
+        anchored: HashMap::new(),
         out: Converted {
             value: Value::Null,
             key_errors: Vec::new(),
@@ -66,21 +71,48 @@ pub fn kept_items(tree: &Tree, seq: NodeId) -> Vec<NodeId> {
 
 impl Converter<'_> {
     fn convert(&mut self, id: NodeId, depth: usize) -> Option<Value> {
+        let id = self.tree.resolve(id);
+        if let Some((value, size)) = self.anchored.get(&id) {
+            self.nodes += size;
+            return (self.nodes <= MAX_NODES).then(|| value.clone());
+        }
+        let before = self.nodes;
+        let value = self.convert_new(id, depth)?;
+        if self.tree.node(id).anchor.is_some() {
+            self.anchored
+                .insert(id, (value.clone(), self.nodes - before));
+        }
+        Some(value)
+    }
+
+    fn convert_new(&mut self, id: NodeId, depth: usize) -> Option<Value> {
         self.nodes += 1;
         if self.nodes > MAX_NODES || depth > MAX_DEPTH {
             return None;
         }
-        let id = self.tree.resolve(id);
         Some(match &self.tree.node(id).kind {
-            NodeKind::Mapping { .. } => {
+            NodeKind::Mapping { entries, .. } => {
+                // Own keys first, then each merged mapping's (already merged) keys in
+                // priority order, the first one found winning: `Tree::entries`' order.
                 let mut map = Map::new();
-                for (k, v) in self.tree.entries(id) {
-                    let Some(key) = self.key(k) else { continue };
-                    if is_reset(self.tree, v) {
+                for (k, v) in entries {
+                    if self.tree.is_merge_key(*k) {
                         continue;
                     }
-                    let value = self.convert(v, depth + 1)?;
+                    let Some(key) = self.key(*k) else { continue };
+                    if is_reset(self.tree, *v) || map.contains_key(&key) {
+                        continue;
+                    }
+                    let value = self.convert(*v, depth + 1)?;
                     map.insert(key, value);
+                }
+                let sources: Vec<NodeId> = self.tree.merge_sources(id).collect();
+                for source in sources {
+                    if let Value::Object(merged) = self.convert(source, depth + 1)? {
+                        for (key, value) in merged {
+                            map.entry(key).or_insert(value);
+                        }
+                    }
                 }
                 Value::Object(map)
             }
