@@ -481,7 +481,9 @@ impl Loader<'_> {
                     None => match self.read(&path) {
                         Ok(text) => {
                             let env = self.project.files[file].env.clone();
-                            self.add_file(&path, Some(text), env)?
+                            let id = self.add_file(&path, Some(text), env)?;
+                            self.project.extends_only.push(id);
+                            id
                         }
                         Err(e) => {
                             self.error(

@@ -76,8 +76,13 @@ pub fn schema_errors(project: &Project) -> Vec<ModelError> {
         if file_id == 0 && project.v1_layout {
             continue;
         }
+        if project.extends_only.contains(&file_id) {
+            validate_extended(project, file_id, &mut out);
+            continue;
+        }
         for &root in &file.roots {
-            validate_document(file_id, &file.tree, root, &file.env, &mut out);
+            let doc = to_json::document_to_json(&file.tree, root, &file.env);
+            validate_document(file_id, &file.tree, root, doc, &mut out);
         }
     }
     // In file order, one error per place.
@@ -86,14 +91,40 @@ pub fn schema_errors(project: &Project) -> Vec<ModelError> {
     out
 }
 
+/// A file read only for `extends`: Compose validates the services it takes from it (merged
+/// into the services that extend them), not the rest of the file.
+fn validate_extended(project: &Project, file_id: FileId, out: &mut Vec<ModelError>) {
+    let file = &project.files[file_id];
+    let tree = &file.tree;
+    let Some(root) = file.root else { return };
+    let Some(services) = tree.get_value(root, "services") else {
+        return;
+    };
+    let used: Vec<NodeId> = project
+        .services
+        .iter()
+        .flat_map(|s| &s.layers)
+        .filter(|l| l.file == file_id)
+        .map(|l| l.node)
+        .collect();
+    let named: Vec<(String, NodeId)> = tree
+        .entries(services)
+        .into_iter()
+        .filter(|(_, v)| used.contains(v))
+        .filter_map(|(k, v)| Some((tree.scalar_value(k)?.to_string(), v)))
+        .collect();
+    let doc = to_json::services_to_json(tree, &named, &file.env);
+    validate_document(file_id, tree, root, doc, out);
+}
+
 fn validate_document(
     file: FileId,
     tree: &Tree,
     root: NodeId,
-    env: &super::interpolate::Environment,
+    doc: Option<to_json::Converted>,
     out: &mut Vec<ModelError>,
 ) {
-    let Some(doc) = to_json::document_to_json(tree, root, env) else {
+    let Some(doc) = doc else {
         return;
     };
     for (key, message) in doc.key_errors {

@@ -164,3 +164,28 @@ fn sizes_and_durations_compose_cannot_decode() {
         "{got:?}"
     );
 }
+
+#[test]
+fn of_a_file_only_extended_just_the_extended_services_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  web:\n    extends: {file: base.yaml, service: b}\n",
+    )
+    .unwrap();
+    // Compose reads service `b` of base.yaml, not its top-level key nor service `other`.
+    std::fs::write(
+        dir.path().join("base.yaml"),
+        "bogus_top: 1\nservices:\n  b:\n    image: x\n    nonsense: 1\n  other:\n    junk: 1\n",
+    )
+    .unwrap();
+    let options = crate::compose::project::LoadOptions {
+        process_env: Some(Vec::new()),
+        ..Default::default()
+    };
+    let project = Project::load(&dir.path().join("compose.yaml"), None, &options).unwrap();
+    let errors = schema_errors(&project);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, 1);
+    assert_eq!(errors[0].message, "services.b: additional property `nonsense` is not allowed");
+}

@@ -52,6 +52,34 @@ pub fn document_to_json(tree: &Tree, root: NodeId, env: &Environment) -> Option<
     Some(c.out)
 }
 
+/// `{"services": {name: service, ...}}` of the given services of a file: what Compose reads
+/// of a file that is only `extends`-ed. `None` when the expansion is too big to validate.
+pub fn services_to_json(
+    tree: &Tree,
+    services: &[(String, NodeId)],
+    env: &Environment,
+) -> Option<Converted> {
+    let mut c = Converter {
+        tree,
+        env,
+        nodes: 0,
+        anchored: HashMap::new(),
+        out: Converted {
+            value: Value::Null,
+            key_errors: Vec::new(),
+            missing: HashMap::new(),
+        },
+    };
+    let mut map = Map::new();
+    for (name, node) in services {
+        map.insert(name.clone(), c.convert(*node, 1)?);
+    }
+    let mut top = Map::new();
+    top.insert("services".to_string(), Value::Object(map));
+    c.out.value = Value::Object(top);
+    Some(c.out)
+}
+
 /// Whether a node carries the `!reset` tag (compose-go drops the entry or item).
 pub fn is_reset(tree: &Tree, id: NodeId) -> bool {
     tree.node(id).tag.as_deref() == Some("!reset")
