@@ -187,5 +187,8 @@ fn of_a_file_only_extended_just_the_extended_services_are_validated() {
     let errors = schema_errors(&project);
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].file, 1);
-    assert_eq!(errors[0].message, "services.b: additional property `nonsense` is not allowed");
+    assert_eq!(
+        errors[0].message,
+        "services.b: additional property `nonsense` is not allowed"
+    );
 }
