@@ -101,19 +101,37 @@ const PATHS: &[(Kind, &[&str])] = &[
 ];
 
 /// Every string at a size or duration path that Compose cannot decode: (JSON pointer, kind,
-/// value).
+/// value). The pointer is written only for a value found wrong (this runs on every file).
 pub fn undecodable(doc: &Value) -> Vec<(String, Kind, String)> {
     let mut out = Vec::new();
+    let mut at: Vec<Segment> = Vec::new();
     for (kind, path) in PATHS {
-        visit(doc, path, String::new(), *kind, &mut out);
+        visit(doc, path, &mut at, *kind, &mut out);
     }
     out
 }
 
-fn visit(
-    value: &Value,
-    path: &[&str],
-    pointer: String,
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn pointer(at: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in at {
+        out.push('/');
+        match segment {
+            Segment::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+            Segment::Index(i) => out.push_str(&i.to_string()),
+        }
+    }
+    out
+}
+
+fn visit<'a>(
+    value: &'a Value,
+    path: &[&'a str],
+    at: &mut Vec<Segment<'a>>,
     kind: Kind,
     out: &mut Vec<(String, Kind, String)>,
 ) {
@@ -124,26 +142,31 @@ fn visit(
                 Kind::Duration => is_duration(s),
             };
             if !ok {
-                out.push((pointer, kind, s.clone()));
+                out.push((pointer(at), kind, s.clone()));
             }
         }
         return;
     };
-    let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
     match (*first, value) {
         ("*", Value::Object(map)) => {
             for (k, v) in map {
-                visit(v, rest, format!("{pointer}/{}", escape(k)), kind, out);
+                at.push(Segment::Key(k));
+                visit(v, rest, at, kind, out);
+                at.pop();
             }
         }
         ("[]", Value::Array(items)) => {
             for (i, v) in items.iter().enumerate() {
-                visit(v, rest, format!("{pointer}/{i}"), kind, out);
+                at.push(Segment::Index(i));
+                visit(v, rest, at, kind, out);
+                at.pop();
             }
         }
         (key, Value::Object(map)) => {
             if let Some(v) = map.get(key) {
-                visit(v, rest, format!("{pointer}/{}", escape(key)), kind, out);
+                at.push(Segment::Key(key));
+                visit(v, rest, at, kind, out);
+                at.pop();
             }
         }
         _ => {}

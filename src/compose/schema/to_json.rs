@@ -131,6 +131,12 @@ impl Converter<'_> {
                     if is_reset(self.tree, *v) || map.contains_key(&key) {
                         continue;
                     }
+                    // The schema allows anything under a top-level `x-` key: not converted
+                    // (an anchor there is converted where it is used).
+                    if depth == 0 && key.starts_with("x-") {
+                        map.insert(key, Value::Null);
+                        continue;
+                    }
                     let value = self.convert(*v, depth + 1)?;
                     map.insert(key, value);
                 }
