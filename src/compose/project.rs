@@ -325,7 +325,7 @@ impl Loader<'_> {
                 },
             });
         }
-        let refusals = crate::yaml::go_yaml_refusals(&source);
+        let refusals = crate::yaml::go_yaml_refusals(&tree);
         let id = self.project.files.len();
         for refusal in refusals {
             let end = source[refusal.offset..]

@@ -13,13 +13,17 @@ const YAML11_BREAKS: [(char, &str); 3] = [
     ('\u{2029}', "U+2029 (PARAGRAPH SEPARATOR)"),
 ];
 
-/// Each place of `text` (already parsed without error) that go-yaml refuses: a `%YAML`
-/// directive of another version than 1.1, and a YAML 1.1 line break (NEL, LS, PS) that
+/// Each place of a parsed text that go-yaml refuses: a `%YAML` directive of another version
+/// than 1.1, a directive other than `%YAML` and `%TAG` (this parser ignores those), and a YAML 1.1 line break (NEL, LS, PS) that
 /// breaks the file when read as a line break. Cheap when the text has neither.
-pub fn go_yaml_refusals(text: &str) -> Vec<ParseError> {
+pub fn go_yaml_refusals(tree: &Tree) -> Vec<ParseError> {
+    let text = tree.text();
     let mut out = Vec::new();
     if text.contains("%YAML") {
         version_directives(text, &mut out);
+    }
+    if text.starts_with('%') || text.contains("\n%") {
+        reserved_directives(tree, &mut out);
     }
     if text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
         yaml11_breaks(text, &mut out);
@@ -52,6 +56,34 @@ fn version_directives(text: &str, out: &mut Vec<ParseError>) {
                 version.major, version.minor
             ),
         });
+    }
+}
+
+/// A line that starts with `%` outside every node is a directive; go-yaml knows only `%YAML`
+/// and `%TAG` ("found unknown directive name").
+fn reserved_directives(tree: &Tree, out: &mut Vec<ParseError>) {
+    let text = tree.text();
+    let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1));
+    for start in starts {
+        let line = &text[start..];
+        if !line.starts_with('%') || line.starts_with("%YAML") || line.starts_with("%TAG") {
+            continue;
+        }
+        let inside_a_node = tree.nodes.iter().any(|n| n.span.contains(&start));
+        let in_a_comment = tree.comments.iter().any(|c| c.span.contains(&start));
+        if !inside_a_node && !in_a_comment {
+            let name: String = line[1..]
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .take(40)
+                .collect();
+            out.push(ParseError {
+                offset: start,
+                message: format!(
+                    "`%{name}`: Docker Compose knows only the `%YAML` and `%TAG` directives and rejects this one (\"found unknown directive name\"); remove it"
+                ),
+            });
+        }
     }
 }
 
