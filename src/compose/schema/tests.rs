@@ -77,6 +77,13 @@ fn an_empty_host_ip_and_a_long_volume_without_type() {
 }
 
 #[test]
+fn non_string_keys_are_refused_under_extension_fields_too() {
+    let got = errors("x-foo:\n  1: a\nservices:\n  web:\n    image: x\n");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "2:3");
+}
+
+#[test]
 fn non_string_keys_are_refused() {
     let text = "services:\n  web:\n    image: x\n    labels:\n      1: a\n      \"2\": b\n";
     let got = errors(text);

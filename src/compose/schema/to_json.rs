@@ -134,6 +134,7 @@ impl Converter<'_> {
                     // The schema allows anything under a top-level `x-` key: not converted
                     // (an anchor there is converted where it is used).
                     if depth == 0 && key.starts_with("x-") {
+                        self.check_keys(*v);
                         map.insert(key, Value::Null);
                         continue;
                     }
@@ -161,6 +162,31 @@ impl Converter<'_> {
             // Resolved above; an alias of an alias does not exist.
             NodeKind::Alias(_) => Value::Null,
         })
+    }
+
+    /// The keys under a node that is not converted (Compose refuses a non-string key
+    /// anywhere): each node once, so aliases cost nothing more.
+    fn check_keys(&mut self, id: NodeId) {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            let id = self.tree.resolve(id);
+            if !seen.insert(id) {
+                continue;
+            }
+            match &self.tree.node(id).kind {
+                NodeKind::Mapping { entries, .. } => {
+                    for (k, v) in entries {
+                        if !self.tree.is_merge_key(*k) {
+                            let _ = self.key(*k);
+                        }
+                        stack.push(*v);
+                    }
+                }
+                NodeKind::Sequence { items, .. } => stack.extend(items),
+                _ => {}
+            }
+        }
     }
 
     /// A mapping key as a string; any other key is a Compose error (go-yaml keeps an int,
