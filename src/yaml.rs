@@ -698,13 +698,14 @@ impl Tree {
         self.get(map, key).map(|(_, v)| v)
     }
 
-    fn is_merge_key(&self, key: NodeId) -> bool {
+    /// Whether a key is the merge key `<<`.
+    pub fn is_merge_key(&self, key: NodeId) -> bool {
         self.scalar(key)
             .is_some_and(|s| s.style == ScalarStyle::Plain && self.value_of(s) == "<<")
     }
 
     /// Mappings merged into `map` by `<<` keys, in priority order.
-    fn merge_sources(&self, map: NodeId) -> impl DoubleEndedIterator<Item = NodeId> + '_ {
+    pub fn merge_sources(&self, map: NodeId) -> impl DoubleEndedIterator<Item = NodeId> + '_ {
         self.own_entries(map)
             .unwrap_or_default()
             .iter()
@@ -880,8 +881,10 @@ fn parse_int(value: &str) -> Option<i64> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
+mod go_yaml;
 mod pieces;
 mod reach;
+pub use go_yaml::go_yaml_refusals;
 pub use pieces::{Edits, PiecePlan};
 pub use reach::Step;
 

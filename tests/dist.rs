@@ -178,6 +178,9 @@ fn sdist_holds_what_pip_needs_to_build_from_source() {
         "LICENSE.txt",
         "rules/catalogue.toml",
         "rules/docs/sensitive-port-exposed.md",
+        // include_str!'d by src/compose/schema.rs, with its licence.
+        "rules/compose-spec/compose-spec.json",
+        "rules/compose-spec/LICENSE",
         "src/main.rs",
         "src/catalog/load.rs",
     ] {

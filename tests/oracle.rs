@@ -113,11 +113,9 @@ fn model_cases_match_compose() {
     );
 }
 
-/// Files Compose rejects that composeguard reads without complaint, each with its reason.
-const REJECTED_OUTSIDE_THE_MODEL: &[(&str, &str)] = &[(
-    "unknown-service-key.yaml",
-    "a service key the Compose schema does not allow: not about ports",
-)];
+/// Files Compose rejects that composeguard reads without complaint, each with its reason
+/// (`unknown-service-key.yaml` was one until invalid-compose validated the schema).
+const REJECTED_OUTSIDE_THE_MODEL: &[(&str, &str)] = &[];
 
 #[test]
 fn invalid_model_cases_are_rejected_by_both() {
@@ -138,6 +136,9 @@ fn invalid_model_cases_are_rejected_by_both() {
                 let findings = lint(&project, &CheckOptions::new(&config));
                 if findings.iter().any(|d| d.rule == "compose-v1-layout") {
                     v1 += 1;
+                } else if findings.iter().any(|d| d.rule == "invalid-compose") {
+                    // The schema (or decoding) check, which runs as a rule, not in the model.
+                    both += 1;
                 } else {
                     let reason = REJECTED_OUTSIDE_THE_MODEL.iter().find(|(n, _)| *n == name);
                     assert!(
@@ -814,5 +815,149 @@ fn a_missing_oracle_is_listed_as_a_skip_under_the_summary() {
             "every_fix_changes_only_what_it_declares: docker-compose v2.40.3 not found: live oracle checks skipped"
         ],
         "{output}"
+    );
+}
+
+/// Only the rules that say a file is not a valid compose file.
+fn validity_rules() -> Config {
+    Config::default().with_overrides(&composeguard::config::Overrides {
+        select: Some(vec![
+            "invalid-compose".to_string(),
+            "compose-v1-layout".to_string(),
+        ]),
+        ..Default::default()
+    })
+}
+
+/// composeguard's verdict on one file given alone: `Err` with its first reason when it calls
+/// the file invalid.
+fn our_verdict(file: &Path) -> Result<(), String> {
+    let config = validity_rules();
+    let options = CheckOptions {
+        load: load_options(),
+        ..CheckOptions::new(&config)
+    };
+    let project = Project::load(file, None, &options.load).map_err(|e| e.message)?;
+    // Only these two rules' findings: a config finding (an unknown suppression directive)
+    // is not about the file's validity.
+    match lint(&project, &options)
+        .into_iter()
+        .find(|d| matches!(d.rule, "invalid-compose" | "compose-v1-layout"))
+    {
+        Some(d) => Err(d.message),
+        None => Ok(()),
+    }
+}
+
+/// Every compose file the verdicts are compared on: testdata (fixtures included) and the
+/// corpus when it is here, each with its name in the disagreement lists.
+fn verdict_files() -> Vec<(String, PathBuf)> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<(String, PathBuf)> =
+        oracle_support::yaml_files_under(&repo.join("testdata"))
+            .into_iter()
+            .map(|p| (p.strip_prefix(repo).unwrap().display().to_string(), p))
+            .collect();
+    let corpus = repo.join("../shared/corpus");
+    if corpus.is_dir() {
+        files.extend(
+            oracle_support::yaml_files_under(&corpus)
+                .into_iter()
+                .map(|p| {
+                    let name = format!("corpus/{}", p.strip_prefix(&corpus).unwrap().display());
+                    (name, p)
+                }),
+        );
+    } else {
+        skip_support::skipped("../shared/corpus is absent: verdicts compared on testdata only");
+    }
+    files
+}
+
+#[test]
+fn invalid_compose_agrees_with_compose_in_both_directions() {
+    use oracle_support::verdicts::{FALSE_REJECTIONS, MISSED_REJECTIONS, listed};
+    let Some(compose) = compose() else {
+        return;
+    };
+    let files = verdict_files();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // (name, Compose's error if it rejects, composeguard's reason if it reports)
+    type Verdicts = (String, Option<String>, Option<String>);
+    let verdicts: Vec<Verdicts> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((name, file)) = files.get(i) else {
+                            return mine;
+                        };
+                        let dir = file.parent().unwrap();
+                        let base = file.file_name().unwrap().to_str().unwrap().to_string();
+                        let theirs = match oracle_support::run_config(&compose, &[base], dir, &[]) {
+                            Outcome::Accepted(_) => None,
+                            Outcome::Rejected(e) => Some(e),
+                        };
+                        mine.push((name.clone(), theirs, our_verdict(file).err()));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let (mut both, mut neither) = (0, 0);
+    let (mut missed, mut false_rejections) = (Vec::new(), Vec::new());
+    let mut failures = Vec::new();
+    for (name, theirs, ours) in &verdicts {
+        match (theirs, ours) {
+            (Some(_), Some(_)) => both += 1,
+            (None, None) => neither += 1,
+            (Some(error), None) => match listed(MISSED_REJECTIONS, name) {
+                Some(why) => missed.push(format!("{name}: {why}")),
+                None => failures.push(format!(
+                    "{name}: Compose rejects it ({error}), composeguard reports nothing"
+                )),
+            },
+            (None, Some(reason)) => match listed(FALSE_REJECTIONS, name) {
+                Some(why) => false_rejections.push(format!("{name}: {why}")),
+                None => failures.push(format!(
+                    "{name}: Compose accepts it, composeguard says: {reason}"
+                )),
+            },
+        }
+    }
+    // A listed disagreement that is gone is a stale list.
+    for (list, what) in [(MISSED_REJECTIONS, "missed"), (FALSE_REJECTIONS, "false")] {
+        for (name, _) in list {
+            let agreed = verdicts
+                .iter()
+                .any(|(n, theirs, ours)| n == name && theirs.is_some() == ours.is_some());
+            if agreed {
+                failures.push(format!(
+                    "{name}: listed as a {what} rejection, but both agree now"
+                ));
+            }
+        }
+    }
+    println!(
+        "validity oracle: {} files; rejected by Compose and reported invalid by composeguard: {both}; accepted by both: {neither}; rejected by Compose, missed by composeguard: {} (all listed); accepted by Compose, called invalid by composeguard: {} (all listed)",
+        verdicts.len(),
+        missed.len(),
+        false_rejections.len(),
+    );
+    for line in missed.iter().chain(&false_rejections) {
+        println!("  listed: {line}");
+    }
+    assert!(verdicts.len() > 100, "too few files compared");
+    assert!(
+        failures.is_empty(),
+        "{} unlisted disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
 }

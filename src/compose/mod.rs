@@ -17,5 +17,6 @@ pub mod normalised;
 pub mod port;
 pub mod project;
 pub mod resources;
+pub mod schema;
 pub mod siblings;
 pub mod tmpfs;

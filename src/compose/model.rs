@@ -136,6 +136,9 @@ pub struct Project {
     pub errors: Vec<ModelError>,
     /// The main file has services at the top level, as a Compose v1 file does.
     pub v1_layout: bool,
+    /// Files read only because a service `extends` a service of theirs: Compose reads those
+    /// services of them, not the whole file.
+    pub extends_only: Vec<FileId>,
 }
 
 impl Project {

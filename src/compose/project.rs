@@ -325,6 +325,19 @@ impl Loader<'_> {
                 },
             });
         }
+        let refusals = crate::yaml::go_yaml_refusals(&tree);
+        let id = self.project.files.len();
+        for refusal in refusals {
+            let end = source[refusal.offset..]
+                .chars()
+                .next()
+                .map_or(refusal.offset, |c| refusal.offset + c.len_utf8());
+            self.project.errors.push(ModelError {
+                file: id,
+                span: refusal.offset..end,
+                message: refusal.message,
+            });
+        }
         self.project.files.push(ComposeFile {
             path: path.to_path_buf(),
             tree: Arc::new(tree),
@@ -491,7 +504,10 @@ impl Loader<'_> {
                         Ok(text) => {
                             let env = self.project.files[file].env.clone();
                             match self.add_file(&path, Some(text), env) {
-                                Ok(id) => id,
+                                Ok(id) => {
+                                    self.project.extends_only.push(id);
+                                    id
+                                }
                                 Err(e) => {
                                     let tree = &self.project.files[file].tree;
                                     let at = tree.get_value(extends, "file").unwrap_or(extends);

@@ -1,6 +1,8 @@
 //! Problems in the meaning of a file that Compose itself would reject, and the v1 layout.
 
 use super::{Context, RuleMeta};
+use crate::compose::model::ModelError;
+use crate::compose::schema::schema_errors;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const META: RuleMeta = RuleMeta {
@@ -14,7 +16,19 @@ pub const META: RuleMeta = RuleMeta {
 };
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for error in &ctx.project.errors {
+    let errors = &ctx.project.errors;
+    // The model's own errors say more (a port's syntax); a schema error about the same
+    // place, or one around it, would say it twice.
+    let overlaps = |e: &ModelError| {
+        errors.iter().any(|m| {
+            m.file == e.file
+                && m.span.start < e.span.end.max(e.span.start + 1)
+                && e.span.start < m.span.end.max(m.span.start + 1)
+        })
+    };
+    let schema = schema_errors(ctx.project);
+    let schema = schema.iter().filter(|e| !overlaps(e));
+    for error in errors.iter().chain(schema) {
         out.push(Diagnostic::new(
             META.id,
             META.severity,

@@ -410,3 +410,50 @@ fn texts_under(root: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
     }
     files
 }
+
+#[test]
+fn go_yaml_refuses_a_yaml_1_2_directive_but_not_1_1() {
+    let text = "%YAML 1.2\n---\nservices: {}\n";
+    assert!(Tree::parse(text).is_ok());
+    let refusals = super::go_yaml_refusals(&Tree::parse(text).unwrap());
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].offset, 0);
+    assert!(refusals[0].message.contains("`%YAML 1.2`"), "{refusals:?}");
+    assert!(refusals_of("%YAML 1.1\n---\nservices: {}\n").is_empty());
+    assert!(refusals_of("services: {a: \"%YAML 1.2\"}\n").is_empty());
+}
+
+#[test]
+fn go_yaml_reads_nel_as_a_line_break() {
+    // After a comment's NEL, `b` stands alone on a line: go-yaml refuses the file.
+    let text = "services:\n  web:\n    image: x # a\u{85}b\n";
+    assert!(Tree::parse(text).is_ok());
+    let refusals = super::go_yaml_refusals(&Tree::parse(text).unwrap());
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].offset, text.find('\u{85}').unwrap());
+    assert!(
+        refusals[0].message.starts_with("U+0085 (NEL)"),
+        "{refusals:?}"
+    );
+    // At the end of a comment, or inside quotes, the break harms nothing (Compose accepts).
+    assert!(refusals_of("services:\n  web:\n    image: x # a\u{85}\n").is_empty());
+    assert!(refusals_of("services:\n  web:\n    image: \"a\u{2028}b\"\n").is_empty());
+    let ls = "services:\n  web:\n    image: x # a\u{2028}b\n";
+    assert!(refusals_of(ls)[0].message.starts_with("U+2028"));
+}
+
+fn refusals_of(text: &str) -> Vec<ParseError> {
+    super::go_yaml_refusals(&Tree::parse(text).unwrap())
+}
+
+#[test]
+fn go_yaml_refuses_an_unknown_directive() {
+    let text = "%FOO bar\n---\nservices: {}\n";
+    let refusals = refusals_of(text);
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].offset, 0);
+    assert!(refusals[0].message.starts_with("`%FOO`"), "{refusals:?}");
+    // `%` starting a line inside a scalar, or a `%TAG` directive, is no unknown directive.
+    assert!(refusals_of("%TAG !e! tag:example.com,2000:\n---\nservices: {}\n").is_empty());
+    assert!(refusals_of("name: \"a\n%b\"\nservices: {}\n").is_empty());
+}

@@ -18,6 +18,8 @@
 //!   environment, and `.env` beside the first compose file.
 #![allow(dead_code)]
 
+pub mod verdicts;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -65,7 +67,7 @@ pub struct OraclePort {
 /// service name -> ports, services sorted by name as Compose prints them.
 pub type OraclePorts = BTreeMap<String, Vec<OraclePort>>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// The full `config --format json` document.
     Accepted(serde_json::Value),
@@ -159,8 +161,40 @@ pub fn project_files(case_dir: &Path) -> Vec<String> {
 }
 
 /// Run `docker-compose --profile '*' -f F... config <CONFIG_FLAGS>` in `cwd` with only
-/// `env` in the environment.
+/// `env` in the environment. Answers about the committed test data and the corpus (files no
+/// test changes) are kept for the process, keyed by the folder, the files with their contents
+/// and the environment: two tests of one binary that ask the same question run Compose once.
 pub fn run_config(
+    compose: &Path,
+    files: &[String],
+    cwd: &Path,
+    env: &[(String, String)],
+) -> Outcome {
+    type Key = (PathBuf, Vec<(String, Vec<u8>)>, Vec<(String, String)>);
+    static ANSWERS: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<Key, Outcome>>> =
+        std::sync::OnceLock::new();
+    let key: Key = (
+        cwd.to_path_buf(),
+        files
+            .iter()
+            .map(|f| (f.clone(), std::fs::read(cwd.join(f)).unwrap_or_default()))
+            .collect(),
+        env.to_vec(),
+    );
+    let root = repo_root();
+    if !(cwd.starts_with(&root) || cwd.starts_with(root.join("../shared"))) {
+        return run_config_uncached(compose, files, cwd, env);
+    }
+    let answers = ANSWERS.get_or_init(Default::default);
+    if let Some(known) = answers.lock().unwrap().get(&key) {
+        return known.clone();
+    }
+    let outcome = run_config_uncached(compose, files, cwd, env);
+    answers.lock().unwrap().insert(key, outcome.clone());
+    outcome
+}
+
+fn run_config_uncached(
     compose: &Path,
     files: &[String],
     cwd: &Path,
