@@ -3,8 +3,6 @@
 //! repository (`testdata/...`) or to ../shared/corpus (`corpus/...`).
 
 /// Compose rejects the file, composeguard reports no `invalid-compose` finding.
-const MISSING_ENV_FILE: &str =
-    "a missing `env_file`: Compose checks the file system, invalid-compose does not (yet)";
 const REQUIRED_VARIABLE: &str = "a required variable (`${X:?}`) unset in the test's empty environment: composeguard lints for any environment, Compose refuses to interpolate in this one";
 
 pub const MISSED_REJECTIONS: &[(&str, &str)] = &[
@@ -15,42 +13,6 @@ pub const MISSED_REJECTIONS: &[(&str, &str)] = &[
     (
         "corpus/docker__compose/pkg/e2e/fixtures/build-test/ssh/compose.yaml",
         "Compose's bug printing `build.ssh` as JSON: only `config --format json` fails",
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/fixtures/config_hash/compose.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/fixtures/env_file/compose.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/fixtures/publish/oci/compose-override.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/testdata/TestEnvPriorityComposeEnvFile/compose.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/testdata/TestPublishDetectSensitiveData/compose.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/testdata/TestPublishPromptAggregatesFindings/compose.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/testdata/TestPublishPromptEnvFile/compose.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/testdata/TestRawEnvFile/compose.yaml",
-        MISSING_ENV_FILE,
-    ),
-    (
-        "corpus/docker__compose/pkg/e2e/testdata/TestRunEnvFile/compose.yaml",
-        MISSING_ENV_FILE,
     ),
     (
         "corpus/docker__compose/pkg/e2e/testdata/TestSecretFromEnv/compose.yaml",
@@ -65,8 +27,8 @@ pub const MISSED_REJECTIONS: &[(&str, &str)] = &[
         REQUIRED_VARIABLE,
     ),
     (
-        "corpus/zavoloklom__docker-compose-linter/tests/mocks/docker-compose.yml",
-        MISSING_ENV_FILE,
+        "testdata/fixtures/secret-interpolation/compose.yaml",
+        REQUIRED_VARIABLE,
     ),
     (
         "testdata/fixtures/default-password/compose.yaml",
