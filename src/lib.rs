@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine;
 pub mod fix;
+pub mod limits;
 pub mod line_index;
 pub mod lsp;
 pub mod pipeline;

@@ -1040,3 +1040,74 @@ fn a_file_compose_rejects_is_a_finding_in_every_format() {
     assert_eq!(finding["start"]["line"], 2);
     assert_eq!(finding["start"]["column"], 7);
 }
+
+/// `check` and `config` on `file` with the config file `config` beside it: exit 2 and stderr.
+fn config_error(dir: &Path, config: &[u8]) -> String {
+    std::fs::write(dir.join("composeguard.toml"), config).unwrap();
+    let file = write(dir, "compose.yaml", EXPOSED);
+    let mut errors = String::new();
+    for command in ["check", "config"] {
+        let out = composeguard().arg(command).arg(&file).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        errors.push_str(&stderr);
+    }
+    errors
+}
+
+#[test]
+fn a_config_error_past_column_65535_is_shown_by_its_position() {
+    // miette panicked on the label's padding.
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("select = [{}\"nope\"]\n", "\"all\", ".repeat(12_000));
+    let stderr = config_error(dir.path(), config.as_bytes());
+    assert!(
+        stderr.contains("composeguard.toml:1:84011: unknown rule or category \"nope\" (its line is too long to show)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_errors_name_the_file_and_cut_long_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = config_error(dir.path(), b"fail-on = \"error\"\nselect = [\"\xff\"]\n");
+    assert!(
+        stderr.contains("the config file is not UTF-8")
+            && stderr.contains("composeguard.toml:2:12"),
+        "{stderr}"
+    );
+    let globs: Vec<String> = (0..20_000)
+        .map(|i| format!("\"a{i}*/**/x[0-9]*\""))
+        .collect();
+    let config = format!("exclude = [{}]\n", globs.join(","));
+    let stderr = config_error(dir.path(), config.as_bytes());
+    assert!(
+        stderr.contains("composeguard.toml: cannot build the 20000 globs"),
+        "{stderr}"
+    );
+    let config = format!("select = [\"{}\"]\n", "b".repeat(1_000_000));
+    let stderr = config_error(dir.path(), config.as_bytes());
+    assert!(
+        stderr.contains("more bytes)") && stderr.len() < 10_000,
+        "{} bytes",
+        stderr.len()
+    );
+}
+
+#[test]
+fn a_huge_config_file_is_refused_without_reading_it() {
+    // A sparse 2 GB file: reading it took minutes and 12 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::File::create(dir.path().join("composeguard.toml")).unwrap();
+    config.set_len(2 << 30).unwrap();
+    drop(config);
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let started = std::time::Instant::now();
+    let out = composeguard().arg("check").arg(&file).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("composeguard.toml: the config file is more than the 4194304 byte limit"),
+        "{stderr}"
+    );
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
