@@ -2146,3 +2146,102 @@ fn a_tagged_integer_port_is_fixed_into_a_valid_file() {
     );
     assert!(fixed.contains("127.0.0.1::5432"), "{fixed}");
 }
+
+/// A project whose `.env` is `dotenv`, with an exposed database: the run's output.
+fn check_with_dotenv(dotenv: &[u8]) -> Out {
+    let dir = scratch();
+    write(dir.path(), "env/compose.yaml", EXPOSED);
+    write(dir.path(), "env/.env", dotenv);
+    Run::new(dir.path())
+        .args(["--output-format", "concise", "env/compose.yaml", GOOD])
+        .run()
+}
+
+#[test]
+fn a_dotenv_of_doubling_variables_is_refused_at_its_line() {
+    // 500 bytes: `A1=${A0}${A0}` … asked for a gigabyte and aborted the run.
+    let _guard = heavy();
+    let mut dotenv = String::from("A0=xxxxxxxx\n");
+    for i in 1..=30 {
+        dotenv.push_str(&format!("A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    let out = check_with_dotenv(dotenv.as_bytes());
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    // A0 is 8 bytes, A17 1 MiB; A18 (line 19) would grow by more than 1 MiB.
+    assert!(
+        out.stderr
+            .contains(".env: line 19: interpolation makes this value longer than"),
+        "{}",
+        out.show()
+    );
+    assert_good_file_checked(&out);
+    assert!(out.elapsed < seconds(10), "{}", out.show());
+    assert!(
+        out.max_rss_kb.is_none_or(|kb| kb < 200 * 1024),
+        "{}",
+        out.show()
+    );
+}
+
+#[test]
+fn the_values_of_a_dotenv_are_bounded_in_total() {
+    // Each line takes 1 MiB from the one before: the file's values add up past 64 MiB.
+    let _guard = heavy();
+    let mut dotenv = String::from("A0=xxxxxxxx\n");
+    for i in 1..=17 {
+        dotenv.push_str(&format!("A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    for i in 0..100 {
+        dotenv.push_str(&format!("B{i}=${{A17}}\n"));
+    }
+    let out = check_with_dotenv(dotenv.as_bytes());
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    assert!(
+        out.stderr
+            .contains(": the values of this file add up to more than 67108864 bytes"),
+        "{}",
+        out.show()
+    );
+    assert_good_file_checked(&out);
+}
+
+#[test]
+fn a_dotenv_over_64_mib_is_refused_without_reading_it_all() {
+    let _guard = heavy();
+    let dir = scratch();
+    write(dir.path(), "env/compose.yaml", EXPOSED);
+    let dotenv = std::fs::File::create(dir.path().join("env/.env")).unwrap();
+    dotenv.set_len(1 << 30).unwrap();
+    drop(dotenv);
+    let out = Run::new(dir.path())
+        .args(["--output-format", "concise", "env/compose.yaml", GOOD])
+        .run();
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    assert!(
+        out.stderr
+            .contains(".env is more than the 67108864 byte limit"),
+        "{}",
+        out.show()
+    );
+    assert!(
+        out.max_rss_kb.is_none_or(|kb| kb < MEMORY_LIMIT_KB),
+        "{}",
+        out.show()
+    );
+}
+
+#[test]
+fn a_long_dotenv_value_is_not_echoed_whole() {
+    // An unterminated 50 MB value: the message quoted all of it.
+    let _guard = heavy();
+    let mut dotenv = b"A=\"".to_vec();
+    dotenv.resize(50_000_000, b'x');
+    let out = check_with_dotenv(&dotenv);
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    assert!(
+        out.stderr.contains("unterminated quoted value \"xxx") && out.stderr.len() < 2_000,
+        "{} bytes of stderr: {}",
+        out.stderr.len(),
+        out.show()
+    );
+}
