@@ -236,11 +236,22 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
 
 fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i32 {
     let fail_on = config.fail_on;
-    let mut bytes = Vec::new();
-    if let Err(e) = io.stdin.read_to_end(&mut bytes) {
-        let _ = writeln!(io.stderr, "error: reading stdin: {e}");
-        return EXIT_ERROR;
-    }
+    let limit = crate::compose::project::MAX_FILE_BYTES;
+    let bytes = match crate::limits::read_at_most(&mut *io.stdin, limit) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            // Nothing goes to stdout, even with --fix: the document was not read whole.
+            let _ = writeln!(
+                io.stderr,
+                "error: stdin holds more than the {limit} byte limit of a compose file"
+            );
+            return EXIT_ERROR;
+        }
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: reading stdin: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let path = args
         .stdin_filename
         .clone()

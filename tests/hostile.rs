@@ -2245,3 +2245,80 @@ fn a_long_dotenv_value_is_not_echoed_whole() {
         out.show()
     );
 }
+
+#[test]
+fn stdin_is_read_up_to_the_compose_file_limit() {
+    // `check - < /dev/zero` read until memory ran out.
+    let _guard = heavy();
+    let dir = scratch();
+    let mut child = Command::new("/usr/bin/prlimit")
+        .args([format!("--as={}", 4u64 << 30), "--".into(), BIN.into()])
+        .args([
+            "check",
+            "--isolated",
+            "--fix",
+            "--stdin-filename",
+            "compose.yaml",
+            "-",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > seconds(20) {
+            let _ = child.kill();
+            panic!("still reading stdin after {:?}", started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: stdin holds more than the 67108864 byte limit"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{} bytes on stdout",
+        out.stdout.len()
+    );
+}
+
+#[test]
+fn identical_ports_are_checked_in_linear_time() {
+    // 8,000 lines of `- "1:80"` took 73 s (debug build) in duplicate-host-port, 20,000 on
+    // one flow line minutes: each entry was compared with every earlier copy.
+    let _guard = heavy();
+    let dir = scratch();
+    let block = format!(
+        "services:\n  web:\n    image: nginx\n    ports:\n{}",
+        "      - \"1:80\"\n".repeat(8_000)
+    );
+    let flow = format!(
+        "services:\n  web:\n    image: nginx\n    ports: [{}]\n",
+        vec!["\"1:80\""; 20_000].join(", ")
+    );
+    for (name, text) in [("block", block), ("flow", flow)] {
+        let file = format!("{name}/compose.yaml");
+        write(dir.path(), &file, text);
+        let out = Run::new(dir.path())
+            .args([
+                "--select",
+                "duplicate-host-port,port-exposed-all-interfaces",
+            ])
+            .args(["--output-format", "concise", &file])
+            .run();
+        assert_eq!(out.code, Some(1), "{name}: {}", out.show());
+        assert!(
+            !out.stdout.contains("duplicate-host-port"),
+            "{}",
+            out.show()
+        );
+        assert!(out.elapsed < seconds(5), "{name}: {}", out.show());
+    }
+}
