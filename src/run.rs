@@ -510,7 +510,7 @@ fn failure_report(failure: &LoadFailure) -> FileReport {
 /// `file:line:col: error: message`, with the line shown when the text is known.
 pub fn render_failure(failure: &LoadFailure) -> String {
     let path = display(&failure.path);
-    match (&failure.text, failure.offset) {
+    let rendered = match (&failure.text, failure.offset) {
         (Some(text), Some(offset)) => {
             let index = LineIndex::new(text);
             let pos = index.position(text, offset);
@@ -537,7 +537,9 @@ pub fn render_failure(failure: &LoadFailure) -> String {
         }
         (None, Some(offset)) => format!("{path}: error: {} (byte {offset})\n", failure.message),
         _ => format!("{path}: error: {}\n", failure.message),
-    }
+    };
+    // A file name or a line with control characters must not drive the terminal.
+    crate::limits::escape_controls(&rendered).into_owned()
 }
 
 fn display_path(path: &Path) -> PathBuf {

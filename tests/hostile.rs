@@ -595,6 +595,24 @@ fn utf16_big_endian_with_bom() {
 }
 
 #[test]
+fn utf32_with_bom_is_called_utf32() {
+    // Its little-endian mark starts like UTF-16's: it was called UTF-16.
+    for little in [true, false] {
+        let mut bytes = Vec::new();
+        for c in format!("\u{FEFF}{EXPOSED}").chars() {
+            let c = c as u32;
+            bytes.extend(if little {
+                c.to_le_bytes()
+            } else {
+                c.to_be_bytes()
+            });
+        }
+        let out = assert_rejected(&bytes, 1, "file is UTF-32; compose files must be UTF-8");
+        assert!(!out.stdout.contains("UTF-16"), "{}", out.show());
+    }
+}
+
+#[test]
 fn utf16_without_bom() {
     // No BOM: the NUL bytes of UTF-16 give it away.
     let bytes: Vec<u8> = EXPOSED.encode_utf16().flat_map(u16::to_le_bytes).collect();
@@ -1809,6 +1827,19 @@ fn a_compose_file_that_is_a_fifo_or_a_device_named_on_the_command_line() {
         assert!(!out.timed_out, "{name}: hangs\n{}", out.show());
         assert!(out.code.is_some(), "{name}: crashed\n{}", out.show());
         assert_good_file_checked(&out);
+        // It said "Not a directory (os error 20)".
+        let kind = if name == "fifo.yaml" {
+            "a FIFO"
+        } else {
+            "a character device"
+        };
+        assert!(
+            out.stderr.contains(&format!(
+                "error: {name}: not a regular file or a folder ({kind})"
+            )),
+            "{name}: {}",
+            out.show()
+        );
     }
 }
 
@@ -2320,5 +2351,33 @@ fn identical_ports_are_checked_in_linear_time() {
             out.show()
         );
         assert!(out.elapsed < seconds(5), "{name}: {}", out.show());
+    }
+}
+
+#[test]
+fn control_characters_in_names_and_values_are_escaped_in_human_and_concise_output() {
+    // A folder name or a value can retitle or clear the terminal when printed raw.
+    let dir = scratch();
+    let folder = "evil\x1b]0;pwned\x07\x1b[2J\u{9b}";
+    let text = EXPOSED.replace("postgres:16", "\"postgres:16\\e[2J\\x07\"")
+        + "    labels: [\"\x7f\x1b[H\"]\n";
+    write(dir.path(), &format!("{folder}/compose.yaml"), text);
+    for format in ["human", "concise"] {
+        let out = Run::new(dir.path())
+            .args(["--select", "sensitive-port-exposed,image-unpinned-tag"])
+            .args(["--output-format", format, &format!("{folder}/compose.yaml")])
+            .run();
+        assert_eq!(out.code, Some(1), "{format}: {}", out.show());
+        let raw = out
+            .all()
+            .chars()
+            .find(|&c| c.is_control() && c != '\n' && c != '\t');
+        assert_eq!(raw, None, "{format}: {:?}", out.all());
+        assert!(
+            out.stdout
+                .contains("evil\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}"),
+            "{format}: {}",
+            out.show()
+        );
     }
 }
