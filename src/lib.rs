@@ -12,6 +12,7 @@ pub mod fix;
 pub mod limits;
 pub mod line_index;
 pub mod lsp;
+pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod rules;

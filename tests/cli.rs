@@ -1111,3 +1111,59 @@ fn a_huge_config_file_is_refused_without_reading_it() {
     );
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
+
+#[test]
+fn output_that_cannot_be_written_is_exit_2_even_with_exit_zero() {
+    // `> /dev/full` exited 0 with nothing written: an editor would replace the buffer with
+    // nothing.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("NOTICE: no /dev/full: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let file = file.to_str().unwrap();
+    fn check<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["check", "--isolated", "--exit-zero"];
+        args.extend(extra);
+        args
+    }
+    let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (check(&[file]), None),
+        (check(&["--output-format", "json", file]), None),
+        (check(&["--output-format", "sarif", file]), None),
+        (check(&["--output-format", "concise", file]), None),
+        (check(&["--output-format", "github", file]), None),
+        (check(&["--diff", file]), None),
+        (
+            check(&["--fix", "--stdin-filename", "compose.yaml", "-"]),
+            Some(EXPOSED),
+        ),
+        (vec!["rules"], None),
+        (vec!["rule", "sensitive-port-exposed"], None),
+        (vec!["config", "--isolated"], None),
+        (vec!["catalogue"], None),
+    ];
+    for (args, stdin) in runs {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_composeguard"))
+            .args(&args)
+            .env_remove("NO_COLOR")
+            .env("COMPOSEGUARD_TEST", "1")
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(full.try_clone().unwrap())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut input, stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write the output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
