@@ -1167,3 +1167,57 @@ fn output_that_cannot_be_written_is_exit_2_even_with_exit_zero() {
         );
     }
 }
+
+#[test]
+fn bind_address_in_the_config_refuses_every_class_that_is_not_loopback_or_private() {
+    // The same classes as --bind (bind_refuses_what_is_not_loopback_or_trusted), from the
+    // config file, and their IPv4-mapped spellings on both: each is a config error at its
+    // value, and --fix writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let refusals = [
+        ("0.0.0.0", "a wildcard address"),
+        ("::", "a wildcard address"),
+        ("::ffff:0.0.0.0", "a wildcard address"),
+        ("224.0.0.1", "a multicast address"),
+        ("ff02::1", "a multicast address"),
+        ("::ffff:239.1.2.3", "a multicast address"),
+        ("255.255.255.255", "the broadcast address"),
+        ("::ffff:255.255.255.255", "the broadcast address"),
+        ("0.0.0.1", "an address in 0.0.0.0/8"),
+        ("::ffff:0.0.0.1", "an address in 0.0.0.0/8"),
+        ("8.8.8.8", "a public address"),
+        ("::ffff:8.8.8.8", "a public address"),
+        ("2001:4860::8888", "a public address"),
+    ];
+    for (bind, why) in refusals {
+        write(
+            dir.path(),
+            "composeguard.toml",
+            &format!("bind-address = \"{bind}\"\n"),
+        );
+        let out = composeguard()
+            .args(["check", "--fix"])
+            .arg(&file)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains(&format!("bind-address \"{bind}\": {why}"))
+                && stderr.contains("composeguard.toml:1:16"),
+            "bind-address {bind}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+        let out = composeguard()
+            .args(["check", "--isolated", "--fix", "--bind", bind])
+            .arg(&file)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains(&format!("--bind {bind}: {why}")),
+            "--bind {bind}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+    }
+}

@@ -2381,3 +2381,48 @@ fn control_characters_in_names_and_values_are_escaped_in_human_and_concise_outpu
         );
     }
 }
+
+#[test]
+fn a_long_one_line_json_file_is_fixed_on_save_and_reported_in_sarif() {
+    // Format-on-save and a SARIF file on a one-line JSON compose file of 300 KB, findings
+    // past column 65,535: the panic inside the human report exited 101 with empty stdout.
+    let dir = scratch();
+    let filler = "x".repeat(300_000);
+    let text = format!(
+        "{{\"services\": {{\"cache\": {{\"image\": \"redis\", \"labels\": {{\"x\": \"{filler}\"}}, \"ports\": [\"6379:6379\"]}}, \"db\": {{\"image\": \"postgres:16\", \"ports\": [\"5432:5432\"]}}}}}}\n"
+    );
+    let out = Run::new(dir.path())
+        .args([
+            "--fix",
+            "--exit-zero",
+            "--stdin-filename",
+            "compose.yaml",
+            "-",
+        ])
+        .stdin(text.as_bytes())
+        .run();
+    assert_eq!(out.code, Some(0), "{}", out.show());
+    assert_eq!(
+        out.stdout,
+        text.replace("\"6379:6379\"", "\"127.0.0.1:6379:6379\"")
+            .replace("\"5432:5432\"", "\"127.0.0.1:5432:5432\""),
+        "{}",
+        out.show()
+    );
+    write(dir.path(), "json/compose.yaml", &text);
+    let sarif = dir.path().join("out.sarif");
+    let out = Run::new(dir.path())
+        .args(["--output-format", "sarif", "--output-file"])
+        .arg(&sarif)
+        .arg("json/compose.yaml")
+        .run();
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    let report = std::fs::read_to_string(&sarif).unwrap();
+    assert!(report.contains("\"startColumn\": 300"), "{report}");
+    // And the human report on the terminal shows the findings by their position.
+    assert!(
+        out.stdout.contains("json/compose.yaml:1:300"),
+        "{}",
+        out.show()
+    );
+}
