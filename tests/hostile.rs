@@ -2426,3 +2426,36 @@ fn a_long_one_line_json_file_is_fixed_on_save_and_reported_in_sarif() {
         out.show()
     );
 }
+
+#[test]
+fn megabyte_values_make_short_messages() {
+    // An image, a port and a required variable's message of a megabyte each were quoted
+    // whole: 2 MB of concise output for three findings.
+    let dir = scratch();
+    let big = |c: &str| c.repeat(1_000_000);
+    let text = format!(
+        "services:\n  db:\n    image: \"{}\"\n    ports:\n      - \"{}:80\"\n    environment:\n      X: \"${{B:?{}}}\"\n",
+        big("a"),
+        big("9"),
+        big("m")
+    );
+    write(dir.path(), "big/compose.yaml", text);
+    let out = Run::new(dir.path())
+        .args([
+            "--select",
+            "all",
+            "--output-format",
+            "concise",
+            "big/compose.yaml",
+            GOOD,
+        ])
+        .run();
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    assert!(
+        located(&out.stdout, "big/compose.yaml", 5),
+        "{}",
+        out.show()
+    );
+    assert!(out.stdout.len() < 20_000, "{} bytes", out.stdout.len());
+    assert_good_file_checked(&out);
+}
