@@ -281,7 +281,8 @@ pub fn report_long_lines(data: &[u8]) {
     let (spans, around) = rest.split_at(split);
     let around = text_of(around);
     let fill = ["x", "é", "𝄞", "\t", " ", "\x1b[2J"][usize::from(*fill) % 6];
-    let long = fill.repeat((65_536 + usize::from(*extra) * 97) / fill.len());
+    // 65,536 to 90,271 repeats: past column 65,535 whatever the fill's width in bytes.
+    let long = fill.repeat(65_536 + usize::from(*extra) * 97);
     let at = boundary_below(&around, around.len() * usize::from(*where_) / 255);
     let text = format!("{}{long}{}", &around[..at], &around[at..]);
     let point = |b: u8| boundary_below(&text, text.len() * usize::from(b) / 255);
