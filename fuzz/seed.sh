@@ -60,9 +60,8 @@ for f in "${files[@]:0:40}"; do
 done
 printf '\x10\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01' | add dotenv_sizes
 printf '\x20\x09\x0b\x03\x11\x13\x1b\x05\x02\x07' | add dotenv_sizes
-for f in "$root"/testdata/dotenv/* "$root"/testdata/*/.env; do
-    [ -f "$f" ] && head -c 4000 "$f" | add dotenv_sizes
-done
+find "$root/testdata" -type f -name '.env*' -print0 |
+    while IFS= read -r -d '' f; do head -c 4000 "$f" | add dotenv_sizes; done
 
 # Regression inputs found earlier: testdata/hostile/fuzz/<target>-*.
 if [ -d "$root/testdata/hostile/fuzz" ]; then
