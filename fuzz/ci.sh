@@ -26,11 +26,12 @@ cargo fuzz build -O -s "$sanitizer"
 status=0
 logs=target/fuzz-logs # fuzz/target is gitignored
 mkdir -p artifacts "$logs"
-for target in yaml port interpolate lint_fix; do
+for target in yaml port interpolate lint_fix report_long_lines dotenv_sizes; do
     flags=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
     case $target in
     yaml | lint_fix) flags+=(-dict=yaml.dict -max_len=16384) ;;
-    port | interpolate) flags+=(-max_len=256) ;;
+    port | interpolate | dotenv_sizes) flags+=(-max_len=256) ;;
+    report_long_lines) flags+=(-max_len=4096) ;;
     esac
     log=$logs/$target.log
     echo "fuzz: $target for ${seconds}s"

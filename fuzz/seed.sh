@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 root=..
 shared=${COMPOSEGUARD_SHARED_CORPUS:-../../shared/corpus}
 corpus=corpus
-mkdir -p "$corpus"/{yaml,port,interpolate,lint_fix}
+mkdir -p "$corpus"/{yaml,port,interpolate,lint_fix,report_long_lines,dotenv_sizes}
 
 add() { # add TARGET < data
     local tmp
@@ -53,6 +53,16 @@ b}'; do
     printf '%s' "$v" | add interpolate
 done
 
+# Long lines (the first three bytes place and size the long line, then spans, then text)
+# and `.env` programs (each byte a line; 1 doubles the line before, 0x10 is a literal).
+for f in "${files[@]:0:40}"; do
+    { printf '\x80\x20\x00\x0a\x8c\x00\xff\x8b\x8b\x8b\x8d'; head -c 2000 "$f"; } | add report_long_lines
+done
+printf '\x10\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01' | add dotenv_sizes
+printf '\x20\x09\x0b\x03\x11\x13\x1b\x05\x02\x07' | add dotenv_sizes
+find "$root/testdata" -type f -name '.env*' -print0 |
+    while IFS= read -r -d '' f; do head -c 4000 "$f" | add dotenv_sizes; done
+
 # Regression inputs found earlier: testdata/hostile/fuzz/<target>-*.
 if [ -d "$root/testdata/hostile/fuzz" ]; then
     for f in "$root"/testdata/hostile/fuzz/*; do
@@ -64,6 +74,6 @@ if [ -d "$root/testdata/hostile/fuzz" ]; then
     done
 fi
 
-for t in yaml port interpolate lint_fix; do
+for t in yaml port interpolate lint_fix report_long_lines dotenv_sizes; do
     printf '%-12s %6d files\n' "$t" "$(find "$corpus/$t" -type f | wc -l)"
 done

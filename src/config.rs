@@ -183,13 +183,32 @@ impl ConfigError {
         use miette::{
             GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
         };
-        let mut diagnostic = MietteDiagnostic::new(self.message.clone()).with_code("config");
+        let name = crate::limits::escape_controls(&self.path.to_string_lossy()).into_owned();
+        let message = crate::limits::cut_to(&self.message, crate::limits::MAX_MESSAGE_CHARS);
+        let mut message = crate::limits::escape_controls(&message).into_owned();
+        let mut label = self.span.clone();
         if let Some(span) = &self.span {
-            diagnostic =
-                diagnostic.with_label(LabeledSpan::new_primary_with_span(None, span.clone()));
+            // miette panics on a label far into a long line (past column 65,535): such an
+            // error is shown by its position, without its line.
+            let index = crate::line_index::LineIndex::new(&self.text);
+            let at = index.position(&self.text, span.start.min(self.text.len()));
+            if index.line_text(&self.text, at.line).len() > MAX_SHOWN_LINE_BYTES {
+                message = format!(
+                    "{name}:{}:{}: {message} (its line is too long to show)",
+                    at.line + 1,
+                    at.char_col + 1
+                );
+                label = None;
+            }
+        } else if !self.path.as_os_str().is_empty() {
+            // Without a label miette shows no file name: the message names it.
+            message = format!("{name}: {message}");
         }
-        let source = NamedSource::new(self.path.display().to_string(), self.text.to_string())
-            .with_language("toml");
+        let mut diagnostic = MietteDiagnostic::new(message).with_code("config");
+        if let Some(span) = label {
+            diagnostic = diagnostic.with_label(LabeledSpan::new_primary_with_span(None, span));
+        }
+        let source = NamedSource::new(name, self.text.to_string()).with_language("toml");
         let report = miette::Report::new(diagnostic).with_source_code(source);
         let theme = if color {
             GraphicalTheme::unicode()
@@ -201,6 +220,9 @@ impl ConfigError {
         out
     }
 }
+
+/// The longest line of a config file shown with its error.
+const MAX_SHOWN_LINE_BYTES: usize = 10_000;
 
 /// The resolved configuration for a file.
 #[derive(Debug, Clone)]
@@ -246,14 +268,31 @@ pub struct Overrides {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text: Arc<str> = match std::fs::read_to_string(path) {
+        let fail = |message: String| ConfigError {
+            path: path.to_path_buf(),
+            text: Arc::from(""),
+            span: None,
+            message,
+        };
+        let bytes = std::fs::File::open(path)
+            .and_then(|file| crate::limits::read_at_most(file, crate::limits::MAX_CONFIG_BYTES))
+            .map_err(|e| fail(format!("cannot read the config file: {e}")))?
+            .ok_or_else(|| {
+                fail(format!(
+                    "the config file is more than the {} byte limit",
+                    crate::limits::MAX_CONFIG_BYTES
+                ))
+            })?;
+        let text: Arc<str> = match String::from_utf8(bytes) {
             Ok(t) => Arc::from(t),
             Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes());
                 return Err(ConfigError {
                     path: path.to_path_buf(),
-                    text: Arc::from(""),
-                    span: None,
-                    message: format!("cannot read the config file: {e}"),
+                    text: Arc::from(text.as_ref()),
+                    span: Some(at..at + 1),
+                    message: "the config file is not UTF-8".to_string(),
                 });
             }
         };
@@ -289,7 +328,10 @@ impl Config {
             if !is_known_selector(selector.get_ref()) {
                 return Err(error(
                     Some(selector.span()),
-                    format!("unknown rule or category {:?}", selector.get_ref()),
+                    format!(
+                        "unknown rule or category {:?}",
+                        crate::limits::cut(selector.get_ref())
+                    ),
                 ));
             }
         }
@@ -307,7 +349,10 @@ impl Config {
             let bare = check_bind(bind.get_ref(), &settings.trusted).map_err(|why| {
                 error(
                     Some(bind.span()),
-                    format!("bind-address {:?}: {why}", bind.get_ref()),
+                    format!(
+                        "bind-address {:?}: {why}",
+                        crate::limits::cut(bind.get_ref())
+                    ),
                 )
             })?;
             settings.bind_address = bare.to_string();
@@ -317,11 +362,20 @@ impl Config {
         let globs = |patterns: &[String]| -> Result<GlobSet, ConfigError> {
             let mut builder = GlobSetBuilder::new();
             for p in patterns {
-                builder.add(
-                    Glob::new(p).map_err(|e| error(None, format!("invalid glob {p:?}: {e}")))?,
-                );
+                builder.add(Glob::new(p).map_err(|e| {
+                    error(
+                        None,
+                        format!("invalid glob {:?}: {e}", crate::limits::cut(p)),
+                    )
+                })?);
             }
-            builder.build().map_err(|e| error(None, e.to_string()))
+            builder.build().map_err(|e| {
+                // globset's words ("error building NFA") do not say which list failed.
+                error(
+                    None,
+                    format!("cannot build the {} globs: {e}", patterns.len()),
+                )
+            })
         };
         let exclude = globs(&file.exclude)?;
         let include = globs(&file.include)?;

@@ -123,11 +123,36 @@ pub fn search(
         Ok(m) => m,
         Err(e) => return Box::new(std::iter::once(Found::Error(path, e.to_string()))),
     };
+    if !meta.is_file() && !meta.is_dir() {
+        // A FIFO, a socket or a device: reading it would block or never end (and "Not a
+        // directory", what searching it said, was wrong).
+        let what = kind_of_special_file(&meta.file_type());
+        return Box::new(std::iter::once(Found::Error(
+            path,
+            format!("not a regular file or a folder ({what})"),
+        )));
+    }
     if meta.is_file() {
         let file = override_base(&path).unwrap_or(path);
         return Box::new(std::iter::once(Found::File(FoundFile::named(file))));
     }
     Box::new(walk::Walk::new(path, config))
+}
+
+/// What a file that is neither a regular file nor a folder is.
+fn kind_of_special_file(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    }
 }
 
 /// A path as written, without `.` components: `./a/./compose.yaml` and `a/compose.yaml` are

@@ -160,7 +160,23 @@ fn finish_recorded(
     };
     let (mut diagnostics, uses) = suppress::apply_recorded(project, found, config, checks);
     diagnostics.sort_by(|a, b| (a.file, a.span.start, a.rule).cmp(&(b.file, b.span.start, b.rule)));
-    (merge_same_location(diagnostics), uses)
+    let mut diagnostics = merge_same_location(diagnostics);
+    // Messages quote values (an image, a port, a variable's message): a megabyte value must
+    // not make a megabyte message, in any output.
+    let cut = |text: &mut String| {
+        if let std::borrow::Cow::Owned(short) =
+            crate::limits::cut_to(text, crate::limits::MAX_MESSAGE_CHARS)
+        {
+            *text = short;
+        }
+    };
+    for d in &mut diagnostics {
+        cut(&mut d.message);
+        if let Some(help) = &mut d.help {
+            cut(help);
+        }
+    }
+    (diagnostics, uses)
 }
 
 /// One finding per rule and location: findings of one rule at the same span (an entry reached

@@ -6,6 +6,22 @@
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// For each block of [`BLOCK`] bytes of the text, the characters and the characters
+    /// outside the BMP before its start: built the first time a column is asked for far into
+    /// a long line, so that each such column costs a block, not the line (thousands of
+    /// findings on a one-line JSON file of megabytes were quadratic).
+    blocks: std::sync::OnceLock<Vec<(usize, usize)>>,
+}
+
+/// Bytes per block of [`LineIndex::blocks`]; columns below it are counted directly.
+const BLOCK: usize = 1024;
+
+/// Characters (bytes that are not UTF-8 continuation bytes) and characters outside the BMP
+/// (4-byte sequences: 2 UTF-16 units) in some bytes of UTF-8; any byte range adds up.
+fn units(bytes: &[u8]) -> (usize, usize) {
+    let chars = bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    let astral = bytes.iter().filter(|&&b| b >= 0xF0).count();
+    (chars, astral)
 }
 
 /// A position: 0-based line, and columns in the three units.
@@ -29,7 +45,27 @@ impl LineIndex {
                 .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            blocks: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Characters and characters outside the BMP in `text[..offset]`.
+    fn units_before(&self, text: &str, offset: usize) -> (usize, usize) {
+        let blocks = self.blocks.get_or_init(|| {
+            let mut total = (0, 0);
+            let mut blocks = vec![total];
+            for block in text.as_bytes().chunks(BLOCK) {
+                let (c, a) = units(block);
+                total = (total.0 + c, total.1 + a);
+                blocks.push(total);
+            }
+            blocks
+        });
+        let block = offset / BLOCK;
+        let (c, a) = units(&text.as_bytes()[block * BLOCK..offset]);
+        (blocks[block].0 + c, blocks[block].1 + a)
     }
 
     /// The position of a byte offset (clamped into the text, and down to a char boundary).
@@ -41,11 +77,20 @@ impl LineIndex {
         let line = self.starts.partition_point(|s| *s <= offset) - 1;
         let start = self.starts[line];
         let prefix = &text[start..offset];
+        let (chars, astral) = if prefix.len() <= BLOCK {
+            units(prefix.as_bytes())
+        } else {
+            let (c1, a1) = self.units_before(text, offset);
+            let (c0, a0) = self.units_before(text, start);
+            (c1 - c0, a1 - a0)
+        };
+        // A character outside the BMP is 2 UTF-16 units.
+        let (char_col, utf16_col) = (chars, chars + astral);
         Position {
             line,
             byte_col: offset - start,
-            char_col: prefix.chars().count(),
-            utf16_col: prefix.encode_utf16().count(),
+            char_col,
+            utf16_col,
         }
     }
 
@@ -132,5 +177,25 @@ mod tests {
         let index = LineIndex::new(text);
         assert_eq!(index.position(text, 1).byte_col, 0);
         assert_eq!(index.position(text, 99).byte_col, 2);
+    }
+
+    #[test]
+    fn columns_far_into_long_lines_count_as_near_ones() {
+        // Lines much longer than a block, with 1-, 2-, 3- and 4-byte characters across the
+        // block edges.
+        let unit = "aé€𝄞b";
+        let text = format!("x\n{}\r\n{}\n", unit.repeat(3_000), unit.repeat(2_500));
+        let index = LineIndex::new(&text);
+        for offset in (0..=text.len()).step_by(7).chain([text.len()]) {
+            let p = index.position(&text, offset);
+            let mut at = offset.min(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let prefix = &text[index.line_start(p.line)..at];
+            assert_eq!(p.byte_col, prefix.len(), "{offset}");
+            assert_eq!(p.char_col, prefix.chars().count(), "{offset}");
+            assert_eq!(p.utf16_col, prefix.encode_utf16().count(), "{offset}");
+        }
     }
 }

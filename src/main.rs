@@ -18,10 +18,10 @@ fn main() -> ExitCode {
         return ExitCode::from(composeguard::lsp::run() as u8);
     }
     let mut stdin = std::io::stdin().lock();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = composeguard::output::CheckedOutput::new(std::io::stdout().lock());
     let mut stderr = std::io::stderr().lock();
     let mut io = composeguard::run::Io::real(&mut stdin, &mut stdout, &mut stderr);
-    let code = match &cli.command {
+    let mut code = match &cli.command {
         Command::Check(args) => composeguard::run::check(args, &mut io),
         Command::Rules => composeguard::run::list_rules(&mut io),
         Command::Rule { id } => composeguard::run::show_rule(id, &mut io),
@@ -47,6 +47,12 @@ fn main() -> ExitCode {
         Command::Exceptions(args) => composeguard::exceptions::command::run(args, &mut io),
         Command::Server => unreachable!("handled above"),
     };
+    // Output that did not reach its destination is a failure, even under --exit-zero.
+    if let Some(e) = stdout.finish() {
+        use std::io::Write;
+        let _ = writeln!(stderr, "error: cannot write the output: {e}");
+        code = composeguard::run::EXIT_ERROR;
+    }
     ExitCode::from(code as u8)
 }
 

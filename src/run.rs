@@ -270,11 +270,22 @@ pub fn check(args: &CheckArgs, io: &mut Io) -> i32 {
 
 fn check_stdin(args: &CheckArgs, config: &Config, color: bool, io: &mut Io) -> i32 {
     let fail_on = config.fail_on;
-    let mut bytes = Vec::new();
-    if let Err(e) = io.stdin.read_to_end(&mut bytes) {
-        let _ = writeln!(io.stderr, "error: reading stdin: {e}");
-        return EXIT_ERROR;
-    }
+    let limit = crate::compose::project::MAX_FILE_BYTES;
+    let bytes = match crate::limits::read_at_most(&mut *io.stdin, limit) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            // Nothing goes to stdout, even with --fix: the document was not read whole.
+            let _ = writeln!(
+                io.stderr,
+                "error: stdin holds more than the {limit} byte limit of a compose file"
+            );
+            return EXIT_ERROR;
+        }
+        Err(e) => {
+            let _ = writeln!(io.stderr, "error: reading stdin: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let path = args
         .stdin_filename
         .clone()
@@ -620,7 +631,7 @@ fn failure_report(failure: &LoadFailure) -> FileReport {
 /// `file:line:col: error: message`, with the line shown when the text is known.
 pub fn render_failure(failure: &LoadFailure) -> String {
     let path = display(&failure.path);
-    match (&failure.text, failure.offset) {
+    let rendered = match (&failure.text, failure.offset) {
         (Some(text), Some(offset)) => {
             let index = LineIndex::new(text);
             let pos = index.position(text, offset);
@@ -647,7 +658,9 @@ pub fn render_failure(failure: &LoadFailure) -> String {
         }
         (None, Some(offset)) => format!("{path}: error: {} (byte {offset})\n", failure.message),
         _ => format!("{path}: error: {}\n", failure.message),
-    }
+    };
+    // A file name or a line with control characters must not drive the terminal.
+    crate::limits::escape_controls(&rendered).into_owned()
 }
 
 fn display_path(path: &Path) -> PathBuf {

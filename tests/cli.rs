@@ -1040,3 +1040,184 @@ fn a_file_compose_rejects_is_a_finding_in_every_format() {
     assert_eq!(finding["start"]["line"], 2);
     assert_eq!(finding["start"]["column"], 7);
 }
+
+/// `check` and `config` on `file` with the config file `config` beside it: exit 2 and stderr.
+fn config_error(dir: &Path, config: &[u8]) -> String {
+    std::fs::write(dir.join("composeguard.toml"), config).unwrap();
+    let file = write(dir, "compose.yaml", EXPOSED);
+    let mut errors = String::new();
+    for command in ["check", "config"] {
+        let out = composeguard().arg(command).arg(&file).assert().code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        errors.push_str(&stderr);
+    }
+    errors
+}
+
+#[test]
+fn a_config_error_past_column_65535_is_shown_by_its_position() {
+    // miette panicked on the label's padding.
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("select = [{}\"nope\"]\n", "\"all\", ".repeat(12_000));
+    let stderr = config_error(dir.path(), config.as_bytes());
+    assert!(
+        stderr.contains("composeguard.toml:1:84011: unknown rule or category \"nope\" (its line is too long to show)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_errors_name_the_file_and_cut_long_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = config_error(dir.path(), b"fail-on = \"error\"\nselect = [\"\xff\"]\n");
+    assert!(
+        stderr.contains("the config file is not UTF-8")
+            && stderr.contains("composeguard.toml:2:12"),
+        "{stderr}"
+    );
+    let globs: Vec<String> = (0..20_000)
+        .map(|i| format!("\"a{i}*/**/x[0-9]*\""))
+        .collect();
+    let config = format!("exclude = [{}]\n", globs.join(","));
+    let stderr = config_error(dir.path(), config.as_bytes());
+    assert!(
+        stderr.contains("composeguard.toml: cannot build the 20000 globs"),
+        "{stderr}"
+    );
+    let config = format!("select = [\"{}\"]\n", "b".repeat(1_000_000));
+    let stderr = config_error(dir.path(), config.as_bytes());
+    assert!(
+        stderr.contains("more bytes)") && stderr.len() < 10_000,
+        "{} bytes",
+        stderr.len()
+    );
+}
+
+#[test]
+fn a_huge_config_file_is_refused_without_reading_it() {
+    // A sparse 2 GB file: reading it took minutes and 12 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::File::create(dir.path().join("composeguard.toml")).unwrap();
+    config.set_len(2 << 30).unwrap();
+    drop(config);
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let started = std::time::Instant::now();
+    let out = composeguard().arg("check").arg(&file).assert().code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("composeguard.toml: the config file is more than the 4194304 byte limit"),
+        "{stderr}"
+    );
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+}
+
+#[test]
+fn output_that_cannot_be_written_is_exit_2_even_with_exit_zero() {
+    // `> /dev/full` exited 0 with nothing written: an editor would replace the buffer with
+    // nothing.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("NOTICE: no /dev/full: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let file = file.to_str().unwrap();
+    fn check<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["check", "--isolated", "--exit-zero"];
+        args.extend(extra);
+        args
+    }
+    let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (check(&[file]), None),
+        (check(&["--output-format", "json", file]), None),
+        (check(&["--output-format", "sarif", file]), None),
+        (check(&["--output-format", "concise", file]), None),
+        (check(&["--output-format", "github", file]), None),
+        (check(&["--diff", file]), None),
+        (
+            check(&["--fix", "--stdin-filename", "compose.yaml", "-"]),
+            Some(EXPOSED),
+        ),
+        (vec!["rules"], None),
+        (vec!["rule", "sensitive-port-exposed"], None),
+        (vec!["config", "--isolated"], None),
+        (vec!["catalogue"], None),
+    ];
+    for (args, stdin) in runs {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_composeguard"))
+            .args(&args)
+            .env_remove("NO_COLOR")
+            .env("COMPOSEGUARD_TEST", "1")
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(full.try_clone().unwrap())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut input, stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write the output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn bind_address_in_the_config_refuses_every_class_that_is_not_loopback_or_private() {
+    // The same classes as --bind (bind_refuses_what_is_not_loopback_or_trusted), from the
+    // config file, and their IPv4-mapped spellings on both: each is a config error at its
+    // value, and --fix writes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "compose.yaml", EXPOSED);
+    let refusals = [
+        ("0.0.0.0", "a wildcard address"),
+        ("::", "a wildcard address"),
+        ("::ffff:0.0.0.0", "a wildcard address"),
+        ("224.0.0.1", "a multicast address"),
+        ("ff02::1", "a multicast address"),
+        ("::ffff:239.1.2.3", "a multicast address"),
+        ("255.255.255.255", "the broadcast address"),
+        ("::ffff:255.255.255.255", "the broadcast address"),
+        ("0.0.0.1", "an address in 0.0.0.0/8"),
+        ("::ffff:0.0.0.1", "an address in 0.0.0.0/8"),
+        ("8.8.8.8", "a public address"),
+        ("::ffff:8.8.8.8", "a public address"),
+        ("2001:4860::8888", "a public address"),
+    ];
+    for (bind, why) in refusals {
+        write(
+            dir.path(),
+            "composeguard.toml",
+            &format!("bind-address = \"{bind}\"\n"),
+        );
+        let out = composeguard()
+            .args(["check", "--fix"])
+            .arg(&file)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains(&format!("bind-address \"{bind}\": {why}"))
+                && stderr.contains("composeguard.toml:1:16"),
+            "bind-address {bind}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+        let out = composeguard()
+            .args(["check", "--isolated", "--fix", "--bind", bind])
+            .arg(&file)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains(&format!("--bind {bind}: {why}")),
+            "--bind {bind}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), EXPOSED);
+    }
+}

@@ -595,6 +595,24 @@ fn utf16_big_endian_with_bom() {
 }
 
 #[test]
+fn utf32_with_bom_is_called_utf32() {
+    // Its little-endian mark starts like UTF-16's: it was called UTF-16.
+    for little in [true, false] {
+        let mut bytes = Vec::new();
+        for c in format!("\u{FEFF}{EXPOSED}").chars() {
+            let c = c as u32;
+            bytes.extend(if little {
+                c.to_le_bytes()
+            } else {
+                c.to_be_bytes()
+            });
+        }
+        let out = assert_rejected(&bytes, 1, "file is UTF-32; compose files must be UTF-8");
+        assert!(!out.stdout.contains("UTF-16"), "{}", out.show());
+    }
+}
+
+#[test]
 fn utf16_without_bom() {
     // No BOM: the NUL bytes of UTF-16 give it away.
     let bytes: Vec<u8> = EXPOSED.encode_utf16().flat_map(u16::to_le_bytes).collect();
@@ -1811,6 +1829,19 @@ fn a_compose_file_that_is_a_fifo_or_a_device_named_on_the_command_line() {
         assert!(!out.timed_out, "{name}: hangs\n{}", out.show());
         assert!(out.code.is_some(), "{name}: crashed\n{}", out.show());
         assert_good_file_checked(&out);
+        // It said "Not a directory (os error 20)".
+        let kind = if name == "fifo.yaml" {
+            "a FIFO"
+        } else {
+            "a character device"
+        };
+        assert!(
+            out.stderr.contains(&format!(
+                "error: {name}: not a regular file or a folder ({kind})"
+            )),
+            "{name}: {}",
+            out.show()
+        );
     }
 }
 
@@ -2147,4 +2178,286 @@ fn a_tagged_integer_port_is_fixed_into_a_valid_file() {
         "Compose refuses a !!int tag on a string: {fixed}"
     );
     assert!(fixed.contains("127.0.0.1::5432"), "{fixed}");
+}
+
+/// A project whose `.env` is `dotenv`, with an exposed database: the run's output.
+fn check_with_dotenv(dotenv: &[u8]) -> Out {
+    let dir = scratch();
+    write(dir.path(), "env/compose.yaml", EXPOSED);
+    write(dir.path(), "env/.env", dotenv);
+    Run::new(dir.path())
+        .args(["--output-format", "concise", "env/compose.yaml", GOOD])
+        .run()
+}
+
+#[test]
+fn a_dotenv_of_doubling_variables_is_refused_at_its_line() {
+    // 500 bytes: `A1=${A0}${A0}` … asked for a gigabyte and aborted the run.
+    let _guard = heavy();
+    let mut dotenv = String::from("A0=xxxxxxxx\n");
+    for i in 1..=30 {
+        dotenv.push_str(&format!("A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    let out = check_with_dotenv(dotenv.as_bytes());
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    // A0 is 8 bytes, A17 1 MiB; A18 (line 19) would grow by more than 1 MiB.
+    assert!(
+        out.stderr
+            .contains(".env: line 19: interpolation makes this value longer than"),
+        "{}",
+        out.show()
+    );
+    assert_good_file_checked(&out);
+    assert!(out.elapsed < seconds(10), "{}", out.show());
+    assert!(
+        out.max_rss_kb.is_none_or(|kb| kb < 200 * 1024),
+        "{}",
+        out.show()
+    );
+}
+
+#[test]
+fn the_values_of_a_dotenv_are_bounded_in_total() {
+    // Each line takes 1 MiB from the one before: the file's values add up past 64 MiB.
+    let _guard = heavy();
+    let mut dotenv = String::from("A0=xxxxxxxx\n");
+    for i in 1..=17 {
+        dotenv.push_str(&format!("A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    for i in 0..100 {
+        dotenv.push_str(&format!("B{i}=${{A17}}\n"));
+    }
+    let out = check_with_dotenv(dotenv.as_bytes());
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    assert!(
+        out.stderr
+            .contains(": the values of this file add up to more than 67108864 bytes"),
+        "{}",
+        out.show()
+    );
+    assert_good_file_checked(&out);
+}
+
+#[test]
+fn a_dotenv_over_64_mib_is_refused_without_reading_it_all() {
+    let _guard = heavy();
+    let dir = scratch();
+    write(dir.path(), "env/compose.yaml", EXPOSED);
+    let dotenv = std::fs::File::create(dir.path().join("env/.env")).unwrap();
+    dotenv.set_len(1 << 30).unwrap();
+    drop(dotenv);
+    let out = Run::new(dir.path())
+        .args(["--output-format", "concise", "env/compose.yaml", GOOD])
+        .run();
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    assert!(
+        out.stderr
+            .contains(".env is more than the 67108864 byte limit"),
+        "{}",
+        out.show()
+    );
+    assert!(
+        out.max_rss_kb.is_none_or(|kb| kb < MEMORY_LIMIT_KB),
+        "{}",
+        out.show()
+    );
+}
+
+#[test]
+fn a_long_dotenv_value_is_not_echoed_whole() {
+    // An unterminated 50 MB value: the message quoted all of it.
+    let _guard = heavy();
+    let mut dotenv = b"A=\"".to_vec();
+    dotenv.resize(50_000_000, b'x');
+    let out = check_with_dotenv(&dotenv);
+    assert_eq!(out.code, Some(2), "{}", out.show());
+    assert!(
+        out.stderr.contains("unterminated quoted value \"xxx") && out.stderr.len() < 2_000,
+        "{} bytes of stderr: {}",
+        out.stderr.len(),
+        out.show()
+    );
+}
+
+#[test]
+fn stdin_is_read_up_to_the_compose_file_limit() {
+    // `check - < /dev/zero` read until memory ran out.
+    let _guard = heavy();
+    let dir = scratch();
+    let mut child = Command::new("/usr/bin/prlimit")
+        .args([format!("--as={}", 4u64 << 30), "--".into(), BIN.into()])
+        .args([
+            "check",
+            "--isolated",
+            "--fix",
+            "--stdin-filename",
+            "compose.yaml",
+            "-",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > seconds(20) {
+            let _ = child.kill();
+            panic!("still reading stdin after {:?}", started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: stdin holds more than the 67108864 byte limit"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{} bytes on stdout",
+        out.stdout.len()
+    );
+}
+
+#[test]
+fn identical_ports_are_checked_in_linear_time() {
+    // 8,000 lines of `- "1:80"` took 73 s (debug build) in duplicate-host-port, 20,000 on
+    // one flow line minutes: each entry was compared with every earlier copy.
+    let _guard = heavy();
+    let dir = scratch();
+    let block = format!(
+        "services:\n  web:\n    image: nginx\n    ports:\n{}",
+        "      - \"1:80\"\n".repeat(8_000)
+    );
+    let flow = format!(
+        "services:\n  web:\n    image: nginx\n    ports: [{}]\n",
+        vec!["\"1:80\""; 20_000].join(", ")
+    );
+    for (name, text) in [("block", block), ("flow", flow)] {
+        let file = format!("{name}/compose.yaml");
+        write(dir.path(), &file, text);
+        let out = Run::new(dir.path())
+            .args([
+                "--select",
+                "duplicate-host-port,port-exposed-all-interfaces",
+            ])
+            .args(["--output-format", "concise", &file])
+            .run();
+        assert_eq!(out.code, Some(1), "{name}: {}", out.show());
+        assert!(
+            !out.stdout.contains("duplicate-host-port"),
+            "{}",
+            out.show()
+        );
+        assert!(out.elapsed < seconds(5), "{name}: {}", out.show());
+    }
+}
+
+#[test]
+fn control_characters_in_names_and_values_are_escaped_in_human_and_concise_output() {
+    // A folder name or a value can retitle or clear the terminal when printed raw.
+    let dir = scratch();
+    let folder = "evil\x1b]0;pwned\x07\x1b[2J\u{9b}";
+    let text = EXPOSED.replace("postgres:16", "\"postgres:16\\e[2J\\x07\"")
+        + "    labels: [\"\x7f\x1b[H\"]\n";
+    write(dir.path(), &format!("{folder}/compose.yaml"), text);
+    for format in ["human", "concise"] {
+        let out = Run::new(dir.path())
+            .args(["--select", "sensitive-port-exposed,image-unpinned-tag"])
+            .args(["--output-format", format, &format!("{folder}/compose.yaml")])
+            .run();
+        assert_eq!(out.code, Some(1), "{format}: {}", out.show());
+        let raw = out
+            .all()
+            .chars()
+            .find(|&c| c.is_control() && c != '\n' && c != '\t');
+        assert_eq!(raw, None, "{format}: {:?}", out.all());
+        assert!(
+            out.stdout
+                .contains("evil\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}"),
+            "{format}: {}",
+            out.show()
+        );
+    }
+}
+
+#[test]
+fn a_long_one_line_json_file_is_fixed_on_save_and_reported_in_sarif() {
+    // Format-on-save and a SARIF file on a one-line JSON compose file of 300 KB, findings
+    // past column 65,535: the panic inside the human report exited 101 with empty stdout.
+    let dir = scratch();
+    let filler = "x".repeat(300_000);
+    let text = format!(
+        "{{\"services\": {{\"cache\": {{\"image\": \"redis\", \"labels\": {{\"x\": \"{filler}\"}}, \"ports\": [\"6379:6379\"]}}, \"db\": {{\"image\": \"postgres:16\", \"ports\": [\"5432:5432\"]}}}}}}\n"
+    );
+    let out = Run::new(dir.path())
+        .args([
+            "--fix",
+            "--exit-zero",
+            "--stdin-filename",
+            "compose.yaml",
+            "-",
+        ])
+        .stdin(text.as_bytes())
+        .run();
+    assert_eq!(out.code, Some(0), "{}", out.show());
+    assert_eq!(
+        out.stdout,
+        text.replace("\"6379:6379\"", "\"127.0.0.1:6379:6379\"")
+            .replace("\"5432:5432\"", "\"127.0.0.1:5432:5432\""),
+        "{}",
+        out.show()
+    );
+    write(dir.path(), "json/compose.yaml", &text);
+    let sarif = dir.path().join("out.sarif");
+    let out = Run::new(dir.path())
+        .args(["--output-format", "sarif", "--output-file"])
+        .arg(&sarif)
+        .arg("json/compose.yaml")
+        .run();
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    let report = std::fs::read_to_string(&sarif).unwrap();
+    assert!(report.contains("\"startColumn\": 300"), "{report}");
+    // And the human report on the terminal shows the findings by their position.
+    assert!(
+        out.stdout.contains("json/compose.yaml:1:300"),
+        "{}",
+        out.show()
+    );
+}
+
+#[test]
+fn megabyte_values_make_short_messages() {
+    // An image, a port and a required variable's message of a megabyte each were quoted
+    // whole: 2 MB of concise output for three findings.
+    let dir = scratch();
+    let big = |c: &str| c.repeat(1_000_000);
+    let text = format!(
+        "services:\n  db:\n    image: \"{}\"\n    ports:\n      - \"{}:80\"\n    environment:\n      X: \"${{B:?{}}}\"\n",
+        big("a"),
+        big("9"),
+        big("m")
+    );
+    write(dir.path(), "big/compose.yaml", text);
+    let out = Run::new(dir.path())
+        .args([
+            "--select",
+            "all",
+            "--output-format",
+            "concise",
+            "big/compose.yaml",
+            GOOD,
+        ])
+        .run();
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    assert!(
+        located(&out.stdout, "big/compose.yaml", 5),
+        "{}",
+        out.show()
+    );
+    assert!(out.stdout.len() < 20_000, "{} bytes", out.stdout.len());
+    assert_good_file_checked(&out);
 }

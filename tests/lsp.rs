@@ -1087,3 +1087,24 @@ fn the_baseline_the_config_names_hides_its_findings_and_their_fixes() {
     );
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn a_dotenv_of_doubling_variables_does_not_take_the_server_down() {
+    // `A1=${A0}${A0}` … 30 times: gigabytes of value from 500 bytes; the server aborted on
+    // the allocation.
+    let (_dir, root) = workdir();
+    let mut dotenv = String::from("A0=xxxxxxxx\n");
+    for i in 1..=30 {
+        dotenv.push_str(&format!("A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    std::fs::write(root.join(".env"), dotenv).unwrap();
+    let mut client = Client::start(&root);
+    client.initialize(&root);
+    let uri = uri_of(&root.join("compose.yaml"));
+    client.open(
+        &uri,
+        "services:\n  db:\n    image: postgres:${A30}\n    ports:\n      - \"5432:5432\"\n",
+    );
+    client.diagnostics(&uri, 1);
+    assert_eq!(client.shutdown(), 0);
+}

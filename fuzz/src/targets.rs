@@ -253,3 +253,144 @@ pub fn lint_fix(data: &[u8]) {
         panic!("invariant violated: {why}");
     }
 }
+
+/// A char boundary of `text` at or below `at` (clamped into the text).
+fn boundary_below(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `report_long_lines`: findings and labels anywhere in a text holding a line longer than
+/// miette can pad (65,535 columns), rendered in every format. The first bytes choose where
+/// the long line goes, how long it is and what it is made of; the rest is the text around it
+/// and, pair by pair, the spans of the findings and their labels. Nothing panics, every
+/// finding is in every report, and the human report stays small (a long line is never
+/// printed whole).
+pub fn report_long_lines(data: &[u8]) {
+    use clap::ValueEnum;
+    use composeguard::diagnostic::{Diagnostic, Severity};
+    use composeguard::report::{FileReport, OutputFormat, RenderContext, render};
+
+    let [where_, extra, fill, rest @ ..] = data else {
+        return;
+    };
+    let split = rest.len().min(64);
+    let (spans, around) = rest.split_at(split);
+    let around = text_of(around);
+    let fill = ["x", "é", "𝄞", "\t", " ", "\x1b[2J"][usize::from(*fill) % 6];
+    // 65,536 to 90,271 repeats: past column 65,535 whatever the fill's width in bytes.
+    let long = fill.repeat(65_536 + usize::from(*extra) * 97);
+    let at = boundary_below(&around, around.len() * usize::from(*where_) / 255);
+    let text = format!("{}{long}{}", &around[..at], &around[at..]);
+    let point = |b: u8| boundary_below(&text, text.len() * usize::from(b) / 255);
+    let mut diagnostics = Vec::new();
+    for pair in spans.chunks_exact(4) {
+        let (a, b) = (point(pair[0]), point(pair[1]));
+        let (l1, l2) = (point(pair[2]), point(pair[3]));
+        diagnostics.push(Diagnostic {
+            labels: vec![(l1.min(l2)..l1.max(l2), "here \x07".into())],
+            ..Diagnostic::new(
+                "sensitive-port-exposed",
+                Severity::Error,
+                0,
+                a.min(b)..a.max(b),
+                "a finding \x1b]0;t",
+            )
+        });
+    }
+    let count = diagnostics.len();
+    let reports = [FileReport {
+        path: "long/compose.json".into(),
+        text: std::sync::Arc::from(text.as_str()),
+        diagnostics,
+    }];
+    for format in OutputFormat::value_variants() {
+        for color in [false, true] {
+            let out = render(*format, &reports, &RenderContext { color });
+            match format {
+                OutputFormat::Human => {
+                    assert!(
+                        out.len() <= 30_000 * count.max(1),
+                        "{} bytes of human report for {count} findings",
+                        out.len()
+                    );
+                    assert_eq!(
+                        out.matches("sensitive-port-exposed").count(),
+                        count,
+                        "every finding once"
+                    );
+                    assert!(!out.contains('\x07'), "a raw control character");
+                }
+                OutputFormat::Sarif => {
+                    assert_eq!(out.matches("\"ruleId\"").count(), count, "{out}");
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `dotenv_sizes`: `.env` files whose variables grow each other. The bytes are a program:
+/// each one adds a line `Vn=` whose value is a literal of a few bytes and references to the
+/// earlier variables it names (`${Vk}` repeated), so that values double, triple or grow by a
+/// constant; then the bytes are also read as a `.env` of their own. Parsing must end with
+/// every value within its text plus `MAX_VALUE_GROWTH` and all values within
+/// `MAX_VALUES_BYTES`, or with an error on one of the file's lines and a short message; a
+/// compose value using the last variable twice is bounded the same way.
+pub fn dotenv_sizes(data: &[u8]) {
+    use composeguard::compose::dotenv::{MAX_VALUES_BYTES, parse_dotenv};
+    use composeguard::compose::interpolate::MAX_VALUE_GROWTH;
+
+    let mut program = String::new();
+    for (i, b) in data.iter().enumerate().take(200) {
+        program.push_str(&format!("V{i}="));
+        if i == 0 || b % 8 == 0 {
+            program.push_str(&"a".repeat(usize::from(*b) + 1));
+        } else {
+            let earlier = usize::from(b / 8) % i;
+            let times = 1 + usize::from(b % 4);
+            for _ in 0..times {
+                program.push_str(&format!("${{V{}}}", i - 1 - earlier.min(i - 1)));
+            }
+            if b % 3 == 0 {
+                program.push_str(&format!("${{U:-${{V{earlier}}}}}"));
+            }
+        }
+        program.push('\n');
+    }
+    for text in [program, text_of(data).into_owned()] {
+        let lines = text.split('\n').count();
+        let lookup = |_: &str| None;
+        match parse_dotenv(&text, &lookup) {
+            Ok(pairs) => {
+                let total: usize = pairs.iter().map(|(_, v)| v.len()).sum();
+                assert!(total <= MAX_VALUES_BYTES, "{total} bytes of values");
+                for (name, value) in &pairs {
+                    assert!(
+                        value.len() <= text.len() + MAX_VALUE_GROWTH,
+                        "{name}: {} bytes",
+                        value.len()
+                    );
+                }
+                if let Some((name, _)) = pairs.last() {
+                    let env = Environment::from_pairs(pairs.clone());
+                    let value = format!("${{{name}}}${{{name}}}");
+                    if let Ok(v) = interpolate(&value, &env) {
+                        assert!(v.value.len() <= value.len() + MAX_VALUE_GROWTH);
+                    }
+                }
+            }
+            Err(e) => {
+                assert!(e.line >= 1 && e.line <= lines, "line {} of {lines}", e.line);
+                assert!(
+                    e.message.len() <= 1_000,
+                    "{} bytes of message",
+                    e.message.len()
+                );
+            }
+        }
+    }
+}

@@ -92,8 +92,19 @@ pub fn read_dotenv_file(
         }
         _ => {}
     }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    let read = std::fs::File::open(path)
+        .and_then(|file| crate::limits::read_at_most(file, MAX_VALUES_BYTES as u64));
+    let bytes = match read {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return Err(DotenvError {
+                line: 0,
+                message: format!(
+                    "{} is more than the {MAX_VALUES_BYTES} byte limit",
+                    path.display()
+                ),
+            });
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(_) if path.is_dir() => return Ok(None),
         Err(e) => {
@@ -124,6 +135,7 @@ pub fn parse_dotenv(
         lines: LineCounter::default(),
         out: Vec::new(),
         index: HashMap::new(),
+        total: 0,
     };
     parser.parse(lookup)?;
     Ok(parser.out)
@@ -164,7 +176,13 @@ struct Parser<'a> {
     lines: LineCounter,
     out: Vec<(String, String)>,
     index: HashMap<String, usize>,
+    /// Bytes of every value set so far (replaced ones included).
+    total: usize,
 }
+
+/// The most bytes the values of one `.env` file may add up to (after interpolation): as much
+/// as a compose file may hold.
+pub const MAX_VALUES_BYTES: usize = crate::compose::project::MAX_FILE_BYTES as usize;
 
 impl Parser<'_> {
     fn error(&mut self, offset: usize, message: String) -> DotenvError {
@@ -174,7 +192,15 @@ impl Parser<'_> {
         }
     }
 
-    fn set(&mut self, key: &str, value: String) {
+    /// Sets `key` to the value of the statement at `at`.
+    fn set(&mut self, key: &str, value: String, at: usize) -> Result<(), DotenvError> {
+        self.total += value.len();
+        if self.total > MAX_VALUES_BYTES {
+            return Err(self.error(
+                at,
+                format!("the values of this file add up to more than {MAX_VALUES_BYTES} bytes"),
+            ));
+        }
         match self.index.get(key) {
             Some(&i) => self.out[i].1 = value,
             None => {
@@ -182,6 +208,7 @@ impl Parser<'_> {
                 self.out.push((key.to_string(), value));
             }
         }
+        Ok(())
     }
 
     fn parse(&mut self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<(), DotenvError> {
@@ -207,13 +234,13 @@ impl Parser<'_> {
             let key = self.key(start)?;
             if key.inherited {
                 if let Some(v) = lookup(&key.name) {
-                    self.set(&key.name, v);
+                    self.set(&key.name, v, start)?;
                 }
                 pos = key.value_start;
                 continue;
             }
             let (value, next) = self.value(key.value_start, lookup)?;
-            self.set(&key.name, value);
+            self.set(&key.name, value, start)?;
             pos = next;
         }
     }
@@ -251,7 +278,10 @@ impl Parser<'_> {
                     let c = c.to_string();
                     return Err(self.error(
                         start,
-                        format!("unexpected character {c:?} in variable name {line:?}"),
+                        format!(
+                            "unexpected character {c:?} in variable name {:?}",
+                            crate::limits::cut(line)
+                        ),
                     ));
                 }
             }
@@ -332,7 +362,13 @@ impl Parser<'_> {
             return Ok((value, start + i + 1));
         }
         let first_line = rest.split('\n').next().unwrap_or_default();
-        Err(self.error(start, format!("unterminated quoted value {first_line}")))
+        Err(self.error(
+            start,
+            format!(
+                "unterminated quoted value {}",
+                crate::limits::cut(first_line)
+            ),
+        ))
     }
 
     /// Interpolates a value; variables come from the process first, then earlier lines.
@@ -354,7 +390,7 @@ impl Parser<'_> {
         result.map_err(|e| {
             // Compose's words: `Invalid template: "${"`, or the required-variable message.
             let message = if e.message.starts_with("invalid interpolation format") {
-                format!("Invalid template: {value:?}")
+                format!("Invalid template: {:?}", crate::limits::cut(value))
             } else {
                 e.message
             };

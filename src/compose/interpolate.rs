@@ -68,6 +68,11 @@ use crate::compose::dotenv::{self, DotenvError};
 /// limit; this one only keeps a hostile input from exhausting the stack.
 pub const MAX_NESTING: usize = 100;
 
+/// How much longer than its text an interpolated value may grow. Compose has no limit; this
+/// one keeps variables that double each other (`A1=${A0}${A0}`, …, 537 bytes of `.env`) from
+/// asking for gigabytes.
+pub const MAX_VALUE_GROWTH: usize = 1024 * 1024;
+
 /// Variables available to interpolation: name -> value. A name that is present with an empty
 /// value is *set* (it matters for `${X-d}` and `${X+r}`).
 ///
@@ -362,6 +367,7 @@ where
         lookup,
         missing: Vec::new(),
         depth: 0,
+        limit: input.len() + MAX_VALUE_GROWTH,
     };
     let mut out = String::with_capacity(input.len());
     engine.run(0, input.len(), &mut out)?;
@@ -646,6 +652,8 @@ struct Engine<'a, L> {
     lookup: L,
     missing: Vec<String>,
     depth: usize,
+    /// The longest value (or WORD) this interpolation may build.
+    limit: usize,
 }
 
 impl<'v, L> Engine<'_, L>
@@ -679,7 +687,7 @@ where
                         offset: dollar,
                         message: format!(
                             "invalid interpolation format in {:?}: you may need to escape any $ with another $",
-                            &input[template]
+                            crate::limits::cut(&input[template])
                         ),
                     });
                 }
@@ -690,7 +698,7 @@ where
                 Piece::Var { name } => {
                     let name = &input[name];
                     match (self.lookup)(name) {
-                        Some(v) => out.push_str(&v),
+                        Some(v) => self.push(out, &v, m.start)?,
                         None => self.note_missing(name),
                     }
                 }
@@ -752,7 +760,10 @@ where
                     let message = if text.is_empty() {
                         format!("required variable {name} is missing a value")
                     } else {
-                        format!("required variable {name} is missing a value: {text}")
+                        format!(
+                            "required variable {name} is missing a value: {}",
+                            crate::limits::cut(&text)
+                        )
                     };
                     return Err(InterpolationError {
                         offset: dollar,
@@ -763,14 +774,29 @@ where
             }
         };
         if use_word {
-            out.push_str(&text);
+            self.push(out, &text, dollar)?;
         } else {
             // The WORD did not make the value: its unset variables do not matter.
             self.missing.truncate(mark);
             if let Some(v) = value {
-                out.push_str(&v);
+                self.push(out, &v, dollar)?;
             }
         }
+        Ok(())
+    }
+
+    /// Appends a variable's value (from the reference at `dollar`), within the limit.
+    fn push(&self, out: &mut String, value: &str, dollar: usize) -> Result<(), InterpolationError> {
+        if out.len() + value.len() > self.limit {
+            return Err(InterpolationError {
+                offset: dollar,
+                message: format!(
+                    "interpolation makes this value longer than {} bytes (its text and {MAX_VALUE_GROWTH} more)",
+                    self.limit
+                ),
+            });
+        }
+        out.push_str(value);
         Ok(())
     }
 }

@@ -155,6 +155,14 @@ pub fn decode_text(path: &Path, bytes: Vec<u8>) -> Result<String, LoadFailure> {
         offset: Some(offset),
         message,
     };
+    // UTF-32 first: its little-endian byte-order mark starts like UTF-16's.
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Err(fail(
+            &bytes,
+            0,
+            "file is UTF-32; compose files must be UTF-8".into(),
+        ));
+    }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(fail(
             &bytes,

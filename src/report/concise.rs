@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::FileReport;
+use crate::limits::escape_controls;
 use crate::line_index::LineIndex;
 
 pub fn render(reports: &[FileReport]) -> String {
@@ -14,12 +15,12 @@ pub fn render(reports: &[FileReport]) -> String {
             let _ = writeln!(
                 out,
                 "{}:{}:{}: {} {} {}",
-                report.path.display(),
+                escape_controls(&report.path.display().to_string()),
                 pos.line + 1,
                 pos.char_col + 1,
                 d.severity,
                 d.rule,
-                d.message
+                escape_controls(&d.message)
             );
         }
     }

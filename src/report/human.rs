@@ -11,7 +11,27 @@ use miette::{
 use super::FileReport;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
+use crate::limits::escape_controls;
 use crate::line_index::LineIndex;
+
+/// The text as shown under a finding: control characters other than line breaks and tabs
+/// become `?` (or `¿` for a two-byte C1 control), byte for byte, so spans stay where they
+/// are.
+fn shown_text(text: &Arc<str>) -> Arc<str> {
+    let is_hidden = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    if !text.chars().any(is_hidden) {
+        return text.clone();
+    }
+    let shown: String = text
+        .chars()
+        .map(|c| match c {
+            c if is_hidden(c) && c.len_utf8() == 1 => '?',
+            c if is_hidden(c) => '¿',
+            c => c,
+        })
+        .collect();
+    Arc::from(shown)
+}
 
 pub fn render(reports: &[FileReport], color: bool) -> String {
     let theme = if color {
@@ -22,15 +42,17 @@ pub fn render(reports: &[FileReport], color: bool) -> String {
     let handler = handler(theme);
     let mut out = String::new();
     for report in reports {
-        let name = report.path.display().to_string();
-        let text = IndexedText::new(report.text.clone());
+        // A file name or a line with control characters must not drive the terminal.
+        let name = escape_controls(&report.path.display().to_string()).into_owned();
+        let text = IndexedText::new(shown_text(&report.text));
         for d in &report.diagnostics {
             let source = NamedSource::new(name.clone(), text.clone()).with_language("yaml");
             let mut diagnostic = to_miette(d);
             // miette cannot show a line thousands of characters long (it panics on the
-            // padding): such a finding is shown by its position, without its line.
+            // padding past column 65,535): a finding whose lines, or the lines shown around
+            // them, hold one is shown by its position, without its lines.
             let spans = std::iter::once(&d.span).chain(d.labels.iter().map(|(s, _)| s));
-            if spans.into_iter().any(|s| text.line_too_long(s.start)) {
+            if spans.into_iter().any(|s| text.too_long_to_show(s)) {
                 let at = text.index.position(&text.text, d.span.start);
                 diagnostic.message = format!(
                     "{name}:{}:{}: {} (its line is too long to show)",
@@ -119,10 +141,13 @@ impl IndexedText {
 }
 
 impl IndexedText {
-    /// Whether the line holding `offset` is too long for miette to show.
-    fn line_too_long(&self, offset: usize) -> bool {
-        let line = self.index.position(&self.text, offset).line;
-        self.index.line_text(&self.text, line).len() > MAX_SHOWN_LINE_BYTES
+    /// Whether a line of `span`, or the line before or after it (miette shows one line of
+    /// context), is too long for miette to show.
+    fn too_long_to_show(&self, span: &std::ops::Range<usize>) -> bool {
+        let first = self.index.position(&self.text, span.start).line;
+        let last = self.index.position(&self.text, span.end).line;
+        (first.saturating_sub(1)..=last + 1)
+            .any(|line| self.index.line_text(&self.text, line).len() > MAX_SHOWN_LINE_BYTES)
     }
 }
 
@@ -157,7 +182,7 @@ impl SourceCode for IndexedText {
 }
 
 fn to_miette(d: &Diagnostic) -> MietteDiagnostic {
-    let mut m = MietteDiagnostic::new(d.message.clone())
+    let mut m = MietteDiagnostic::new(escape_controls(&d.message))
         .with_code(d.rule)
         .with_severity(match d.severity {
             Severity::Error => miette::Severity::Error,
@@ -169,7 +194,8 @@ fn to_miette(d: &Diagnostic) -> MietteDiagnostic {
         labels.push(LabeledSpan::new_primary_with_span(None, d.span.clone()));
     }
     for (i, (span, text)) in d.labels.iter().enumerate() {
-        let label = LabeledSpan::new_with_span(Some(text.clone()), span.clone());
+        let label =
+            LabeledSpan::new_with_span(Some(escape_controls(text).into_owned()), span.clone());
         labels.push(if i == 0 {
             LabeledSpan::new_primary_with_span(label.label().map(str::to_string), span.clone())
         } else {
@@ -190,7 +216,7 @@ fn to_miette(d: &Diagnostic) -> MietteDiagnostic {
         help.push_str(&format!("{}: {how}", fix.title));
     }
     if !help.is_empty() {
-        m = m.with_help(help);
+        m = m.with_help(escape_controls(&help));
     }
     m
 }
@@ -321,5 +347,48 @@ mod tests {
         }
         assert_eq!(ours, theirs);
         assert!(ours.contains("c.yaml:121:9"), "{ours}");
+    }
+
+    #[test]
+    fn findings_and_labels_anywhere_on_long_lines_render() {
+        // miette panics on padding past column 65,535: every span that starts or ends on a
+        // long line (single- or multi-line) must be shown by its position instead.
+        let long = "x".repeat(70_000);
+        let text: Arc<str> = Arc::from(format!("a: 1\nb: {long}\nc: 2\n{long}é\td: 3\n"));
+        let len = text.len();
+        let points = [
+            0,
+            3,
+            5,
+            8,
+            40_000,
+            70_005,
+            70_009,
+            70_013,
+            100_000,
+            len - 3,
+            len,
+        ];
+        for &start in &points {
+            for &end in points.iter().filter(|&&e| e >= start) {
+                let diagnostic = Diagnostic {
+                    labels: vec![(start..end, "here".into()), (0..1, "and".into())],
+                    ..Diagnostic::new("r", Severity::Error, 0, start..end, "m")
+                };
+                let out = std::panic::catch_unwind(|| {
+                    render(
+                        &[FileReport {
+                            path: "c.json".into(),
+                            text: text.clone(),
+                            diagnostics: vec![diagnostic.clone()],
+                        }],
+                        false,
+                    )
+                });
+                let out = out.unwrap_or_else(|_| panic!("{start}..{end} panicked"));
+                assert!(out.contains("c.json:"), "{start}..{end}: {out}");
+                assert!(out.len() < 20_000, "{start}..{end}: {} bytes", out.len());
+            }
+        }
     }
 }

@@ -12,12 +12,12 @@
 //! Finds two services with the same `container_name` (after interpolation), with the same
 //! rule about profiles. Docker refuses to create the second container.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::common::{diagnostic, layer_items, str_at};
 use super::{Context, RuleMeta};
 use crate::compose::model::{PortBinding, Project, Service};
-use crate::compose::port::PortRange;
+use crate::compose::port::{PortRange, PortSyntax};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const PORT_META: RuleMeta = RuleMeta {
@@ -163,6 +163,31 @@ impl Earlier {
     }
 }
 
+/// What makes two entries of a service publish the same thing: equal keys mean equal
+/// `normalised()` (and the same service, so the same profiles and default host IP).
+type RepeatKey<'p> = (
+    &'p str,
+    bool,
+    Option<&'p str>,
+    Option<PortRange>,
+    Option<&'p str>,
+    PortRange,
+    &'p str,
+);
+
+fn repeat_key<'p>(p: &Published<'p>) -> RepeatKey<'p> {
+    let b = p.binding;
+    (
+        &p.service.name,
+        b.syntax == PortSyntax::Long,
+        b.host_ip.as_deref(),
+        b.published,
+        b.published_text.as_deref(),
+        b.target,
+        &b.protocol,
+    )
+}
+
 pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let mut profile_sets: Vec<BTreeSet<String>> = Vec::new();
@@ -204,6 +229,10 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // Where each (entry, clash) was reported in `found`, and the services that publish it.
     let mut places: HashMap<(crate::compose::model::Loc, String), usize> = HashMap::new();
     let mut publishers: Vec<Vec<&str>> = Vec::new();
+    // Entries already in `earlier`, by what they publish: a repeat of one (8,000 lines of
+    // `- "1:80"`) clashes exactly where its first copy does, and that copy is earlier, so it
+    // is not indexed again (scanning every copy made the rule quadratic).
+    let mut indexed: HashSet<RepeatKey> = HashSet::new();
     for (j, pj) in all.iter().enumerate() {
         let (sj, bj, b) = (pj.service, pj.binding, pj.range);
         let seen = earlier.entry(bj.protocol.as_str()).or_default();
@@ -217,7 +246,9 @@ pub fn check_ports(ctx: &Context, out: &mut Vec<Diagnostic>) {
             // The same entry reached twice, or repeated in an override: Compose merges them.
             !(si.name == sj.name && (bi.at == bj.at || bi.normalised() == bj.normalised()))
         });
-        seen.insert(j, b);
+        if indexed.insert(repeat_key(pj)) {
+            seen.insert(j, b);
+        }
         let Some(pi) = first.map(|i| &all[i]) else {
             continue;
         };

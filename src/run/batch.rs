@@ -255,6 +255,7 @@ pub(super) fn check_paths(
                 }
             }
             for message in &checked.errors {
+                let message = crate::limits::escape_controls(message);
                 let _ = io.stderr.write_all(message.as_bytes());
                 tally.errors += 1;
             }
@@ -312,7 +313,8 @@ pub(super) fn check_paths(
     // neither shown as changed nor counted.
     let unwritten = run.writer.map(Writer::finish).unwrap_or_default();
     for failure in &unwritten {
-        let _ = io.stderr.write_all(failure.message.as_bytes());
+        let message = crate::limits::escape_controls(&failure.message);
+        let _ = io.stderr.write_all(message.as_bytes());
         tally.errors += 1;
     }
     let mut diffs = String::new();

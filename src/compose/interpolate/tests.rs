@@ -549,3 +549,21 @@ fn literal_defaults_only_for_default_operators() {
     assert_eq!(first("${PW:-${OTHER}}"), None);
     assert_eq!(first("${PW}"), None);
 }
+
+#[test]
+fn a_value_grows_by_at_most_the_limit() {
+    let big = "x".repeat(MAX_VALUE_GROWTH / 2 + 4);
+    let env = Environment::from_pairs([("B".to_string(), big.clone())]);
+    // Exactly at the limit: its text (8 bytes) and MAX_VALUE_GROWTH more.
+    assert_eq!(
+        interpolate("${B}${B}", &env).unwrap().value.len(),
+        8 + MAX_VALUE_GROWTH
+    );
+    assert!(interpolate("${B}${B}z", &env).is_ok());
+    let over = interpolate("${B}${B}${B}", &env).unwrap_err();
+    assert_eq!(over.offset, 8, "{over:?}");
+    assert!(over.message.contains("longer than"), "{over:?}");
+    // Through a default too.
+    let over = interpolate("${B}${B}${U:-${B}}", &env).unwrap_err();
+    assert_eq!(over.offset, 8, "{over:?}");
+}
