@@ -10,30 +10,13 @@ pub mod file;
 pub mod fingerprint;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 pub use file::Entry;
 
 use crate::compose::model::Project;
 use crate::diagnostic::Diagnostic;
-use crate::report::slashed;
-
-/// `a/./b/../c` -> `a/c`, without touching the file system.
-fn normalise(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+use crate::report::{normalize as normalise, slashed};
 
 /// A baseline in use: the entries of a file to hide findings with, or an empty one that
 /// records them (`--write-baseline`).

@@ -178,7 +178,7 @@ fn push_segment(out: &mut String, segment: &str) {
 }
 
 /// `a/./b/../c` -> `a/c`, without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
