@@ -6,76 +6,24 @@
 -- COMPOSEGUARD_ERROR (as lsp_e2e.lua) and COMPOSEGUARD_NOW.
 -- Exit status: 0 when every check passed, 1 otherwise.
 
-local bin = assert(os.getenv('COMPOSEGUARD_BIN'), 'COMPOSEGUARD_BIN is not set')
-local file = assert(os.getenv('COMPOSEGUARD_FILE'), 'COMPOSEGUARD_FILE is not set')
-local result_path = assert(os.getenv('COMPOSEGUARD_RESULT'), 'COMPOSEGUARD_RESULT is not set')
-local error_path = assert(os.getenv('COMPOSEGUARD_ERROR'), 'COMPOSEGUARD_ERROR is not set')
+-- The shared helpers (tests/nvim/common.lua), from this script's folder.
+local common = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/common.lua')
+local check, write_file, buffer_text = common.check, common.write_file, common.buffer_text
+local result_path = common.result_path
 assert(os.getenv('COMPOSEGUARD_NOW'), 'COMPOSEGUARD_NOW is not set')
 
 local TIMEOUT = 15000
 
-local function write_file(path, text)
-  local f = assert(io.open(path, 'wb'))
-  f:write(text)
-  f:close()
-end
-
-local function check(condition, message, ...)
-  if not condition then
-    error(string.format(message, ...), 2)
-  end
-end
-
-local function sorted_diagnostics(bufnr)
-  local diagnostics = vim.diagnostic.get(bufnr)
-  table.sort(diagnostics, function(a, b)
-    return a.lnum < b.lnum or (a.lnum == b.lnum and a.col < b.col)
-  end)
-  return diagnostics
-end
-
 local function wait_diagnostics(bufnr, count, what)
-  local ok = vim.wait(TIMEOUT, function()
-    return #vim.diagnostic.get(bufnr) == count
-  end, 20)
-  local diagnostics = sorted_diagnostics(bufnr)
-  check(ok, '%s: expected %d diagnostics, got %d: %s', what, count, #diagnostics, vim.inspect(diagnostics))
-  return diagnostics
+  return common.wait_diagnostics(bufnr, count, what, TIMEOUT)
 end
 
 local function request(bufnr, method, params)
-  local responses, err = vim.lsp.buf_request_sync(bufnr, method, params, TIMEOUT)
-  check(responses ~= nil, '%s: no response (%s)', method, tostring(err))
-  local _, response = next(responses)
-  check(response ~= nil, '%s: empty response', method)
-  check(response.err == nil and response.error == nil, '%s failed: %s', method, vim.inspect(response))
-  return response.result
-end
-
-local function buffer_text(bufnr)
-  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
-  if vim.api.nvim_buf_get_option(bufnr, 'eol') then
-    text = text .. '\n'
-  end
-  return text
+  return common.request(bufnr, method, params, TIMEOUT)
 end
 
 local function main()
-  vim.cmd('edit ' .. vim.fn.fnameescape(file))
-  local bufnr = vim.api.nvim_get_current_buf()
-  local uri = vim.uri_from_bufnr(bufnr)
-
-  local exit_code
-  local client_id = vim.lsp.start_client({
-    name = 'composeguard',
-    cmd = { bin, 'server' },
-    root_dir = vim.fn.fnamemodify(file, ':h'),
-    on_exit = function(code)
-      exit_code = code
-    end,
-  })
-  check(client_id ~= nil, 'the client did not start')
-  check(vim.lsp.buf_attach_client(bufnr, client_id), 'the client did not attach')
+  local bufnr, uri, _, stop = common.start(TIMEOUT)
 
   -- 1. The expired suppression is an error on its comment (line 5, from its `#`), and the
   --    finding it no longer suppresses is back (line 6).
@@ -105,18 +53,7 @@ local function main()
 
   write_file(result_path, buffer_text(bufnr))
 
-  vim.lsp.stop_client(client_id)
-  local stopped = vim.wait(TIMEOUT, function()
-    return exit_code ~= nil
-  end, 20)
-  check(stopped, 'the server did not exit')
-  check(exit_code == 0, 'server exit status %s', tostring(exit_code))
+  stop()
 end
 
-local ok, err = xpcall(main, debug.traceback)
-if ok then
-  vim.cmd('qall!')
-else
-  write_file(error_path, tostring(err) .. '\n')
-  vim.cmd('cquit 1')
-end
+common.run(main)

@@ -7,37 +7,15 @@
 -- COMPOSEGUARD_ERROR (why the test failed) and COMPOSEGUARD_TIMING (a line
 -- `edits=N apply_ms=M request_ms=R` is written there).
 
-local bin = assert(os.getenv('COMPOSEGUARD_BIN'), 'COMPOSEGUARD_BIN is not set')
-local file = assert(os.getenv('COMPOSEGUARD_FILE'), 'COMPOSEGUARD_FILE is not set')
-local result_path = assert(os.getenv('COMPOSEGUARD_RESULT'), 'COMPOSEGUARD_RESULT is not set')
-local error_path = assert(os.getenv('COMPOSEGUARD_ERROR'), 'COMPOSEGUARD_ERROR is not set')
+-- The shared helpers (tests/nvim/common.lua), from this script's folder.
+local common = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/common.lua')
+local check, write_file = common.check, common.write_file
 local timing_path = assert(os.getenv('COMPOSEGUARD_TIMING'), 'COMPOSEGUARD_TIMING is not set')
 
 local TIMEOUT = 120000
 
-local function write_file(path, text)
-  local f = assert(io.open(path, 'wb'))
-  f:write(text)
-  f:close()
-end
-
-local function check(condition, message, ...)
-  if not condition then
-    error(string.format(message, ...), 2)
-  end
-end
-
 local function main()
-  vim.cmd('edit ' .. vim.fn.fnameescape(file))
-  local bufnr = vim.api.nvim_get_current_buf()
-  local uri = vim.uri_from_bufnr(bufnr)
-  local client_id = vim.lsp.start_client({
-    name = 'composeguard',
-    cmd = { bin, 'server' },
-    root_dir = vim.fn.fnamemodify(file, ':h'),
-  })
-  check(client_id ~= nil, 'the client did not start')
-  check(vim.lsp.buf_attach_client(bufnr, client_id), 'the client did not attach')
+  local bufnr, uri, client_id = common.start(TIMEOUT)
   -- The server is ready once it has published the file's findings.
   local ready = vim.wait(TIMEOUT, function()
     return #vim.diagnostic.get(bufnr) > 0
@@ -57,18 +35,8 @@ local function main()
   vim.lsp.util.apply_text_edits(edits, bufnr, 'utf-16')
   local ms = (vim.loop.hrtime() - start) / 1e6
   write_file(timing_path, string.format('edits=%d apply_ms=%.1f request_ms=%.1f\n', #edits, ms, request_ms))
-  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
-  if vim.api.nvim_buf_get_option(bufnr, 'eol') then
-    text = text .. '\n'
-  end
-  write_file(result_path, text)
+  write_file(common.result_path, common.buffer_text(bufnr))
   vim.lsp.stop_client(client_id)
 end
 
-local ok, err = xpcall(main, debug.traceback)
-if ok then
-  vim.cmd('qall!')
-else
-  write_file(error_path, tostring(err) .. '\n')
-  vim.cmd('cquit 1')
-end
+common.run(main)
