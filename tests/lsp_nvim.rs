@@ -9,7 +9,7 @@
 
 mod skip_support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -114,38 +114,50 @@ fn run_nvim(
     (status, child.wait_with_output().unwrap())
 }
 
-#[test]
-fn neovim_applies_a_quick_fix_and_formats() {
-    if let Err(why) = nvim_version() {
-        skip_or_fail(&why);
-        return;
-    }
+/// A scratch project for one script: `project/compose.yaml` (and `composeguard.toml` when
+/// given) and a private Neovim home, in a temporary folder.
+struct Scratch {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    work: PathBuf,
+    home: PathBuf,
+    compose: PathBuf,
+}
+
+fn scratch(config: Option<&str>, compose_text: &str) -> Scratch {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
     let work = root.join("project");
     let home = root.join("home");
     std::fs::create_dir_all(&work).unwrap();
     std::fs::create_dir_all(&home).unwrap();
-    // Only the rules this test is about, whatever other rules come to exist.
-    std::fs::write(
-        work.join("composeguard.toml"),
-        "select = [\"sensitive-port-exposed\", \"port-exposed-all-interfaces\"]\n",
-    )
-    .unwrap();
+    if let Some(config) = config {
+        std::fs::write(work.join("composeguard.toml"), config).unwrap();
+    }
     let compose = work.join("compose.yaml");
-    std::fs::write(&compose, COMPOSE).unwrap();
-    let result = root.join("result.yaml");
-    let error = root.join("error.txt");
-    let (status, output) = run_nvim(
-        "lsp_e2e.lua",
-        &work,
-        &home,
-        &[
-            ("COMPOSEGUARD_FILE", &compose),
-            ("COMPOSEGUARD_RESULT", &result),
-            ("COMPOSEGUARD_ERROR", &error),
-        ],
-    );
+    std::fs::write(&compose, compose_text).unwrap();
+    Scratch {
+        _dir: dir,
+        root,
+        work,
+        home,
+        compose,
+    }
+}
+
+/// Runs `tests/nvim/<script>` on the scratch's compose file (with `vars` besides FILE, RESULT
+/// and ERROR), fails with the script's reason and Neovim's output unless it passed, and
+/// returns the buffer's text as the script wrote it at the end.
+fn run_script(scratch: &Scratch, script: &str, vars: &[(&str, &Path)]) -> String {
+    let result = scratch.root.join("result.yaml");
+    let error = scratch.root.join("error.txt");
+    let mut all: Vec<(&str, &Path)> = vec![
+        ("COMPOSEGUARD_FILE", &scratch.compose),
+        ("COMPOSEGUARD_RESULT", &result),
+        ("COMPOSEGUARD_ERROR", &error),
+    ];
+    all.extend_from_slice(vars);
+    let (status, output) = run_nvim(script, &scratch.work, &scratch.home, &all);
     let why = std::fs::read_to_string(&error).unwrap_or_default();
     assert!(
         status.success() && why.is_empty(),
@@ -153,10 +165,22 @@ fn neovim_applies_a_quick_fix_and_formats() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
     );
-    let fixed = std::fs::read_to_string(&result).expect("the script wrote the buffer");
+    std::fs::read_to_string(&result).expect("the script wrote the buffer")
+}
+
+#[test]
+fn neovim_applies_a_quick_fix_and_formats() {
+    if let Err(why) = nvim_version() {
+        skip_or_fail(&why);
+        return;
+    }
+    // Only the rules this test is about, whatever other rules come to exist.
+    let config = "select = [\"sensitive-port-exposed\", \"port-exposed-all-interfaces\"]\n";
+    let scratch = scratch(Some(config), COMPOSE);
+    let fixed = run_script(&scratch, "lsp_e2e.lua", &[]);
     assert_eq!(fixed, EXPECTED);
     // Neovim never saved the buffer: the file on disk is as written.
-    assert_eq!(std::fs::read_to_string(&compose).unwrap(), COMPOSE);
+    assert_eq!(std::fs::read_to_string(&scratch.compose).unwrap(), COMPOSE);
 }
 
 const WITH_EXPIRED: &str = r#"services:
@@ -183,39 +207,13 @@ fn neovim_shows_an_expired_exception_and_suppresses_for_30_days() {
         skip_or_fail(&why);
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    let work = root.join("project");
-    let home = root.join("home");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(
-        work.join("composeguard.toml"),
-        "select = [\"sensitive-port-exposed\", \"suppression\"]\n",
-    )
-    .unwrap();
-    let compose = work.join("compose.yaml");
-    std::fs::write(&compose, WITH_EXPIRED).unwrap();
-    let (result, error) = (root.join("result.yaml"), root.join("error.txt"));
-    let (status, output) = run_nvim(
+    let config = "select = [\"sensitive-port-exposed\", \"suppression\"]\n";
+    let scratch = scratch(Some(config), WITH_EXPIRED);
+    let edited = run_script(
+        &scratch,
         "lsp_exceptions.lua",
-        &work,
-        &home,
-        &[
-            ("COMPOSEGUARD_FILE", &compose),
-            ("COMPOSEGUARD_RESULT", &result),
-            ("COMPOSEGUARD_ERROR", &error),
-            ("COMPOSEGUARD_NOW", Path::new("2027-02-01")),
-        ],
+        &[("COMPOSEGUARD_NOW", Path::new("2027-02-01"))],
     );
-    let why = std::fs::read_to_string(&error).unwrap_or_default();
-    assert!(
-        status.success() && why.is_empty(),
-        "nvim exited with {status}\n--- test failure ---\n{why}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    );
-    let edited = std::fs::read_to_string(&result).expect("the script wrote the buffer");
     assert_eq!(edited, WITH_NEW_SUPPRESSION);
 }
 
@@ -240,44 +238,22 @@ fn neovim_formats_a_big_file_quickly() {
         skip_or_fail(&why);
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().canonicalize().unwrap();
-    let work = root.join("project");
-    let home = root.join("home");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::create_dir_all(&home).unwrap();
-    let compose = work.join("compose.yaml");
     let text = big_compose(2000);
-    std::fs::write(&compose, &text).unwrap();
-    let (result, error, timing) = (
-        root.join("result.yaml"),
-        root.join("error.txt"),
-        root.join("timing.txt"),
-    );
-    let (status, _) = run_nvim(
+    let scratch = scratch(None, &text);
+    let timing = scratch.root.join("timing.txt");
+    let formatted = run_script(
+        &scratch,
         "lsp_format_large.lua",
-        &work,
-        &home,
-        &[
-            ("COMPOSEGUARD_FILE", &compose),
-            ("COMPOSEGUARD_RESULT", &result),
-            ("COMPOSEGUARD_ERROR", &error),
-            ("COMPOSEGUARD_TIMING", &timing),
-        ],
-    );
-    let why = std::fs::read_to_string(&error).unwrap_or_default();
-    assert!(
-        status.success() && why.is_empty(),
-        "nvim exited with {status}: {why}"
+        &[("COMPOSEGUARD_TIMING", &timing)],
     );
     let timing = std::fs::read_to_string(&timing).unwrap();
     println!("Neovim, formatting 2,000 services: {}", timing.trim());
     // What check --fix writes for the same text.
     let mut fix = Command::new(env!("CARGO_BIN_EXE_composeguard"))
         .args(["check", "--fix", "--stdin-filename"])
-        .arg(&compose)
+        .arg(&scratch.compose)
         .arg("-")
-        .current_dir(&work)
+        .current_dir(&scratch.work)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -286,7 +262,7 @@ fn neovim_formats_a_big_file_quickly() {
     std::io::Write::write_all(&mut fix.stdin.take().unwrap(), text.as_bytes()).unwrap();
     let expected = String::from_utf8(fix.wait_with_output().unwrap().stdout).unwrap();
     assert_ne!(expected, text);
-    assert_eq!(std::fs::read_to_string(&result).unwrap(), expected);
+    assert_eq!(formatted, expected);
     let edits: usize = timing
         .split_whitespace()
         .find_map(|w| w.strip_prefix("edits="))
